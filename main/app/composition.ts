@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppInfo } from '../../common/contract';
+import { AppError } from '../../common/errors';
+import { DatasetService } from '../datasets/datasetService';
+import { JobService } from '../jobs/jobService';
+import { defaultAppHome, defaultProjectsDir } from '../services/appPaths';
+import { EventBus } from '../services/eventBus';
+import { MediaService, type MediaSource } from '../services/mediaService';
+import { ProjectService, type ProjectScope } from '../services/projectService';
+import { Dispatcher } from './dispatcher';
+import { createHandlers } from './handlers';
+import { DemoProject } from './demoProject';
+
+/** Everything that lives while one project is open. */
+export interface ProjectServices extends ProjectScope {
+  readonly datasets: DatasetService;
+  readonly jobs: JobService;
+}
+
+export interface BackendOptions {
+  readonly appHome?: string;
+  /** Folder that holds fixtures/demo and native-models/models (the repo, or the app's resources). */
+  readonly resourcesDir: string;
+  readonly transport: AppInfo['transport'];
+  readonly version?: string;
+}
+
+export interface Backend {
+  readonly events: EventBus;
+  readonly projects: ProjectService<ProjectServices>;
+  readonly dispatcher: Dispatcher;
+  readonly media: MediaService;
+  readonly demo: DemoProject;
+  /** Opens the last project, or the bundled demo when there is none. */
+  start(): Promise<void>;
+  dispose(): void;
+}
+
+/** The one place where services are built and wired; the Electron shell and browser mode both call it. */
+export function createBackend(options: BackendOptions): Backend {
+  const appHome = options.appHome ?? defaultAppHome();
+  const events = new EventBus();
+  const projects = new ProjectService<ProjectServices>(appHome, defaultProjectsDir(appHome), events, ({ db }) => {
+    const datasets = new DatasetService(db);
+    const jobs = new JobService(db, events, {
+      scan: async (params, ctx) => {
+        const { datasetId } = params as { datasetId: number };
+        await datasets.scan(datasetId, ctx);
+        events.emit({ type: 'datasets-changed' });
+      },
+    });
+    return {
+      datasets,
+      jobs,
+      dispose: () => {
+        jobs.dispose();
+        datasets.dispose();
+      },
+    };
+  });
+  const demo = new DemoProject(options.resourcesDir, appHome, projects);
+  const mediaSource = (): MediaSource => {
+    const project = projects.require();
+    return {
+      datasetRoot: (id) => project.scope.datasets.getDataset(id).root,
+      framePath: (id, kind) => project.scope.datasets.resolveFramePath(id, kind),
+      labelTrainIds: (id) => project.scope.datasets.labelTrainIds(id),
+      cacheDir: () => project.cacheDir,
+    };
+  };
+  const info: AppInfo = {
+    version: options.version ?? '0.1.0',
+    transport: options.transport,
+    appHome,
+    platform: process.platform,
+  };
+  const dispatcher = new Dispatcher(createHandlers({ projects, demo, info }), (channel, err) =>
+    events.emit({ type: 'log', level: 'error', message: `${channel}: ${String(err)}` }),
+  );
+  return {
+    events,
+    projects,
+    dispatcher,
+    media: new MediaService(mediaSource),
+    demo,
+    async start() {
+      if (projects.reopenLast()) return;
+      if (demo.available()) await demo.open();
+    },
+    dispose() {
+      projects.dispose();
+      events.dispose();
+    },
+  };
+}
+
+export function assertResources(resourcesDir: string): void {
+  if (!existsSync(join(resourcesDir, 'fixtures'))) {
+    throw new AppError('NOT_FOUND', `${resourcesDir}: the app's resources (fixtures/) are missing`);
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProjectSummary } from '../../common/contract';
+import { defaultProjectsDir, PROJECT_SUFFIX } from '../services/appPaths';
+import type { ProjectService } from '../services/projectService';
+import type { ProjectServices } from './composition';
+
+export const DEMO_NAME = 'Demo';
+
+/**
+ * The bundled demo project: the committed fixture set (a GTA5-style simulator folder and
+ * dashcam sequences with held-out ground truth), registered and scanned on first open.
+ */
+export class DemoProject {
+  constructor(
+    private readonly resourcesDir: string,
+    private readonly appHome: string,
+    private readonly projects: ProjectService<ProjectServices>,
+  ) {}
+
+  get folder(): string {
+    return join(this.resourcesDir, 'fixtures', 'demo');
+  }
+
+  available(): boolean {
+    return existsSync(join(this.folder, 'sim'));
+  }
+
+  async open(): Promise<ProjectSummary> {
+    const dir = join(defaultProjectsDir(this.appHome), `${DEMO_NAME}${PROJECT_SUFFIX}`);
+    if (existsSync(dir)) return this.projects.open(dir);
+    const summary = this.projects.create(DEMO_NAME);
+    const { datasets, jobs } = this.projects.require().scope;
+    const sim = datasets.addDataset({ name: 'Simulator (demo)', role: 'sim', root: join(this.folder, 'sim') });
+    const dashcam = datasets.addDataset({
+      name: 'Dashcam (demo)',
+      role: 'dashcam',
+      root: join(this.folder, 'dashcam', 'frames'),
+    });
+    datasets.attachGroundTruth(dashcam.id, join(this.folder, 'dashcam_gt'));
+    jobs.enqueue('scan', `Scan ${sim.name}`, { datasetId: sim.id });
+    jobs.enqueue('scan', `Scan ${dashcam.name}`, { datasetId: dashcam.id });
+    await jobs.idle();
+    return summary;
+  }
+}

@@ -1,0 +1,51 @@
+import type { AppInfo, DatasetSummary } from '../../common/contract';
+import type { ProjectService } from '../services/projectService';
+import type { ProjectServices } from './composition';
+import type { DemoProject } from './demoProject';
+import type { Handlers } from './dispatcher';
+
+interface HandlerDeps {
+  readonly projects: ProjectService<ProjectServices>;
+  readonly demo: DemoProject;
+  readonly info: AppInfo;
+}
+
+/** Channel → service call. Payloads arrive here already validated by the dispatcher. */
+export function createHandlers({ projects, demo, info }: HandlerDeps): Handlers {
+  const scope = () => projects.require().scope;
+  const datasetSummary = (id: number): DatasetSummary => scope().datasets.summary(id);
+  return {
+    'app:info': () => info,
+    'project:recent': () => projects.recentProjects(),
+    'project:current': () => projects.summary(),
+    'project:create': ({ name, parentDir }) => projects.create(name, parentDir),
+    'project:open': ({ path }) => projects.open(path),
+    'project:openDemo': () => demo.open(),
+    'project:rename': ({ name }) => projects.rename(name),
+    'project:close': () => {
+      projects.close();
+      return null;
+    },
+    'dataset:add': ({ name, role, root, groundTruthRoot }) => {
+      const { datasets, jobs } = scope();
+      const dataset = datasets.addDataset({ name, role, root });
+      if (groundTruthRoot) datasets.attachGroundTruth(dataset.id, groundTruthRoot);
+      const jobId = jobs.enqueue('scan', `Scan ${name}`, { datasetId: dataset.id });
+      return { dataset: datasetSummary(dataset.id), jobId };
+    },
+    'dataset:list': () => scope().datasets.listDatasets().map((d) => datasetSummary(d.id)),
+    'dataset:rescan': ({ datasetId }) => {
+      const dataset = datasetSummary(datasetId);
+      return { jobId: scope().jobs.enqueue('scan', `Scan ${dataset.name}`, { datasetId }) };
+    },
+    'dataset:frames': ({ datasetId, offset, limit }) => scope().datasets.framePage(datasetId, offset, limit),
+    'dataset:issues': ({ datasetId }) => scope().datasets.issues(datasetId),
+    'dataset:histogram': ({ datasetId }) => ({ pixels: scope().datasets.classHistogram(datasetId) }),
+    'jobs:list': () => (projects.current() ? scope().jobs.list() : []),
+    'jobs:cancel': ({ jobId }) => {
+      scope().jobs.cancel(jobId);
+      return null;
+    },
+    'inference:providers': () => ({ active: null, pinned: null, attempts: [] }),
+  };
+}

@@ -1,0 +1,105 @@
+import { useSyncExternalStore } from 'react';
+import type {
+  AppInfo,
+  DatasetSummary,
+  JobSummary,
+  ProjectSummary,
+  ProviderReport,
+  RecentProject,
+} from '../../../common/contract';
+
+export type Route = 'home' | 'data' | 'compare' | 'label' | 'metrics';
+export const ROUTES: readonly Route[] = ['home', 'data', 'compare', 'label', 'metrics'];
+
+export interface JobView extends JobSummary {
+  rate: number | null;
+  etaSeconds: number | null;
+}
+
+export interface AppState {
+  route: Route;
+  info: AppInfo | null;
+  project: ProjectSummary | null;
+  recent: RecentProject[];
+  datasets: DatasetSummary[];
+  jobs: Record<number, JobView>;
+  providers: ProviderReport | null;
+  notice: { level: 'info' | 'error'; text: string } | null;
+}
+
+export type Action =
+  | { type: 'route'; route: Route }
+  | { type: 'info'; info: AppInfo }
+  | { type: 'project'; project: ProjectSummary | null }
+  | { type: 'recent'; recent: RecentProject[] }
+  | { type: 'datasets'; datasets: DatasetSummary[] }
+  | { type: 'job'; job: JobView }
+  | { type: 'jobs'; jobs: JobSummary[] }
+  | { type: 'providers'; providers: ProviderReport }
+  | { type: 'notice'; notice: AppState['notice'] };
+
+export const initialState: AppState = {
+  route: 'home',
+  info: null,
+  project: null,
+  recent: [],
+  datasets: [],
+  jobs: {},
+  providers: null,
+  notice: null,
+};
+
+export function reduce(state: AppState, action: Action): AppState {
+  switch (action.type) {
+    case 'route':
+      return { ...state, route: action.route };
+    case 'info':
+      return { ...state, info: action.info };
+    case 'project':
+      return action.project?.path === state.project?.path
+        ? { ...state, project: action.project }
+        : { ...state, project: action.project, datasets: [], jobs: {} };
+    case 'recent':
+      return { ...state, recent: action.recent };
+    case 'datasets':
+      return { ...state, datasets: action.datasets };
+    case 'job':
+      return { ...state, jobs: { ...state.jobs, [action.job.id]: action.job } };
+    case 'jobs':
+      return {
+        ...state,
+        jobs: Object.fromEntries(action.jobs.map((j) => [j.id, { ...j, rate: null, etaSeconds: null }])),
+      };
+    case 'providers':
+      return { ...state, providers: action.providers };
+    case 'notice':
+      return { ...state, notice: action.notice };
+  }
+}
+
+/** One store for the renderer; components read it through selectors. */
+export class Store {
+  private state = initialState;
+  private readonly listeners = new Set<() => void>();
+
+  getState = (): AppState => this.state;
+
+  dispatch = (action: Action): void => {
+    this.state = reduce(this.state, action);
+    for (const l of this.listeners) l();
+  };
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+}
+
+export const store = new Store();
+
+export function useAppState<T>(selector: (state: AppState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => selector(store.getState()));
+}
+
+export const selectRunningJobs = (s: AppState): JobView[] =>
+  Object.values(s.jobs).filter((j) => j.status === 'running' || j.status === 'queued');
