@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, startServer, tempHome, type Browser, type RunningServer } from './support/webApp';
+
+describe('browser mode: projects survive a restart', () => {
+  const home = tempHome();
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer(home.path);
+    browser = await openBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    home.cleanup();
+  });
+
+  it('opens on the bundled demo project', async () => {
+    const { page } = browser;
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('Demo');
+  });
+
+  it('creates a project through the UI, restarts the server, and finds it again', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Projects' }).click();
+    await page.getByLabel('Project name').fill('Highway study');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('Highway study');
+
+    await server.stop();
+    server = await startServer(home.path);
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('Highway study');
+    await page.getByRole('button', { name: 'Projects' }).click();
+    const recent = await page.getByTestId('recent').textContent();
+    expect(recent).toContain('Highway study');
+    expect(recent).toContain('Demo');
+    expect(browser.consoleErrors).toEqual([]);
+  });
+
+  it('refuses requests without the launch token', async () => {
+    const bare = await fetch(`${server.origin}/`);
+    expect(bare.status).toBe(401);
+    const invoke = await fetch(`${server.origin}/api/invoke`, {
+      method: 'POST',
+      body: JSON.stringify({ channel: 'project:current', payload: {} }),
+    });
+    expect(invoke.status).toBe(401);
+    const wrong = await fetch(`${server.origin}/?token=${'0'.repeat(64)}`, { redirect: 'manual' });
+    expect(wrong.status).toBe(401);
+    const right = await fetch(`${server.origin}/api/invoke`, {
+      method: 'POST',
+      headers: { 'x-s2r-token': server.token },
+      body: JSON.stringify({ channel: 'project:current', payload: {} }),
+    });
+    expect(((await right.json()) as { ok: boolean }).ok).toBe(true);
+  });
+});
