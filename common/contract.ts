@@ -148,6 +148,14 @@ export const mediaUrl = {
   frameImage: (frameId: number) => `media/frame/${frameId}/image`,
   frameLabel: (frameId: number) => `media/frame/${frameId}/label`,
   frameThumb: (frameId: number) => `media/frame/${frameId}/thumb`,
+  /** 8-bit PNG of trainIds (255 ignore) at frame resolution. */
+  predictionMask: (frameId: number, modelId: number) => `media/prediction/${frameId}/${modelId}/mask`,
+  /** 8-bit greyscale PNG: max softmax probability, 255 = 1.0. */
+  predictionConfidence: (frameId: number, modelId: number) => `media/prediction/${frameId}/${modelId}/confidence`,
+  /** 8-bit greyscale PNG: entropy normalised by log(classes), 255 = maximal. */
+  predictionEntropy: (frameId: number, modelId: number) => `media/prediction/${frameId}/${modelId}/entropy`,
+  /** 8-bit greyscale PNG: the discriminator's "looks synthetic" probability, 255 = 1.0. */
+  frameSynthetic: (frameId: number) => `media/frame/${frameId}/synthetic`,
   datasetFile: (datasetId: number, relPath: string) =>
     `media/dataset/${datasetId}/file/${relPath.split('/').map(encodeURIComponent).join('/')}`,
 };
