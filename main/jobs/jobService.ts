@@ -125,7 +125,7 @@ export class JobService {
       this.setStatus(row.id, controller.signal.aborted ? 'cancelled' : 'done', null);
     } catch (err) {
       if (this.disposed) {
-        this.db.open && this.setStatus(row.id, 'queued', null);
+        this.setStatus(row.id, 'queued', null);
       } else if (err instanceof CancelledError || controller.signal.aborted) {
         this.setStatus(row.id, 'cancelled', null);
       } else {
