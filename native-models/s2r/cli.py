@@ -1,0 +1,91 @@
+"""Command line: python3 -m s2r {train|evaluate|export|report|config} --key value ...
+Every config field is an option (see `python3 -m s2r config`); command options are listed below."""
+import json
+import sys
+from pathlib import Path
+
+from .config import Config, parse_overrides
+
+USAGE = """usage: python3 -m s2r COMMAND [--key value ...]
+  train     --method source_only|adaptsegnet|advent|oracle|self_training [--init CKPT] [--resume]
+            [--config base.json] [any config field]
+  evaluate  --checkpoint CKPT --split dashcam_test[,sim_val,dashcam_val] [--out JSON] [--max_images N]
+  export    --checkpoint CKPT [--name NAME] [--out_dir DIR] [--ref_frames FILE,FILE|DIR] [--ref_count N]
+  report    [--runs DIR] [--readme PATH] [--checkpoint best|last]
+  config    print the default config (or --config base.json merged with overrides) as JSON"""
+
+
+def _config_from(overrides: dict, base_path=None) -> Config:
+    base = Config.load(base_path).to_dict() if base_path else {}
+    base.update(overrides)
+    return Config.from_dict(base)
+
+
+def cmd_train(argv):
+    overrides, extra = parse_overrides(argv, ("config",))
+    cfg = _config_from(overrides, extra.get("config"))
+    if cfg.resume:
+        # The run's own config.json is the base: a resumed run is the same run, only the options
+        # given again on the command line (say --iterations) change.
+        saved = cfg.resolved().run_dir / "config.json"
+        if saved.exists():
+            cfg = _config_from(overrides, saved)
+            cfg.resume = True
+    from .train import train
+    run_dir = train(cfg)
+    print(f"run dir: {run_dir}")
+
+
+def cmd_evaluate(argv):
+    overrides, extra = parse_overrides(argv, ("checkpoint", "split", "out", "max_images"))
+    if "checkpoint" not in extra:
+        raise SystemExit("evaluate needs --checkpoint")
+    from .evaluate import evaluate_checkpoint, format_scores
+    splits = str(extra.get("split", "dashcam_test")).split(",")
+    if extra.get("out") and len(splits) > 1:
+        raise SystemExit("--out takes one --split")
+    for split in splits:
+        res = evaluate_checkpoint(extra["checkpoint"], split, overrides, extra.get("out"),
+                                  int(extra.get("max_images", 0)))
+        print(format_scores(res))
+        print(f"-> {res['path']}")
+
+
+def cmd_export(argv):
+    overrides, extra = parse_overrides(argv, ("checkpoint", "name", "out_dir", "ref_frames", "ref_count"))
+    if "checkpoint" not in extra:
+        raise SystemExit("export needs --checkpoint")
+    from .export import export
+    frames = extra.get("ref_frames")
+    card = export(extra["checkpoint"], name=extra.get("name"), out_dir=extra.get("out_dir"),
+                  ref_frames=frames.split(",") if isinstance(frames, str) else None,
+                  ref_count=int(extra.get("ref_count", 3)), overrides=overrides)
+    print(json.dumps({k: card[k] for k in ("name", "file", "sha256")}, indent=1))
+
+
+def cmd_report(argv):
+    _, extra = parse_overrides(argv, ("runs", "readme", "checkpoint"))
+    from .report import report
+    report(runs=extra.get("runs"), readme=extra.get("readme"), checkpoint=extra.get("checkpoint", "best"))
+
+
+def cmd_config(argv):
+    overrides, extra = parse_overrides(argv, ("config",))
+    print(json.dumps(_config_from(overrides, extra.get("config")).resolved().to_dict(), indent=2))
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export,
+            "report": cmd_report, "config": cmd_config}
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS:
+        print(USAGE, file=sys.stderr)
+        return 2
+    try:
+        COMMANDS[argv[0]](argv[1:])
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0

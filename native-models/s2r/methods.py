@@ -1,0 +1,186 @@
+"""One step function per method; the shared loop in train.py owns everything else (data, lr
+schedules, validation, checkpoints). Each step pulls its own batches, updates the segmentation net
+(and the discriminators) once, and returns the losses to log."""
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterator, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .classes import IGNORE, NUM_CLASSES
+from .discriminator import SOURCE_LABEL, TARGET_LABEL
+
+
+@dataclass
+class StepContext:
+    cfg: object
+    model: nn.Module
+    opt: torch.optim.Optimizer
+    labelled: Iterator  # (image, trainIds) batches: sim for most methods, dashcam train for oracle
+    target: Optional[Iterator] = None  # unlabelled dashcam batches for the adapted methods
+    discs: Dict[str, nn.Module] = field(default_factory=dict)  # "main" and, multi-level, "aux"
+    opt_d: Optional[torch.optim.Optimizer] = None
+    teacher: Optional[nn.Module] = None
+
+
+# ---------------------------------------------------------------------------- losses
+def seg_ce(logits, labels):
+    if not (labels != IGNORE).any():  # all-ignore crops happen with heavy padding; mean of 0 is NaN
+        return logits.sum() * 0.0
+    return F.cross_entropy(logits, labels, ignore_index=IGNORE)
+
+
+def bce(d_logits, label: float):
+    return F.binary_cross_entropy_with_logits(d_logits, torch.full_like(d_logits, label))
+
+
+def self_information(logits):
+    """ADVENT's weighted self-information map -P*log2(P)/log2(C), one channel per class."""
+    p = F.softmax(logits, dim=1)
+    return -p * torch.log2(p + 1e-30) / math.log2(NUM_CLASSES)
+
+
+def entropy_loss(logits):
+    """MinEnt: mean normalised entropy per pixel."""
+    return self_information(logits).sum(dim=1).mean()
+
+
+def softmax(logits):
+    return F.softmax(logits, dim=1)
+
+
+def _set_requires_grad(modules, flag):
+    for m in modules:
+        for p in m.parameters():
+            p.requires_grad_(flag)
+
+
+# ---------------------------------------------------------------------------- steps
+def supervised(ctx: StepContext) -> dict:
+    """source_only (CE on sim) and oracle (CE on labelled dashcam train) differ only in data."""
+    cfg = ctx.cfg
+    x, y = next(ctx.labelled)
+    ctx.opt.zero_grad(set_to_none=True)
+    out, aux = ctx.model.forward_train(x, cfg.multi_level)
+    loss = seg_ce(out, y)
+    logs = {"seg": loss.item()}
+    if aux is not None:  # trains the aux head too, so a later multi-level run starts from it
+        la = seg_ce(aux, y)
+        loss = loss + cfg.lambda_seg_aux * la
+        logs["seg_aux"] = la.item()
+    loss.backward()
+    ctx.opt.step()
+    return logs
+
+
+def _adversarial(ctx: StepContext, d_input: Callable) -> dict:
+    """AdaptSegNet's alternating update, shared with ADVENT (which only changes what D sees)."""
+    cfg, model = ctx.cfg, ctx.model
+    ml = cfg.multi_level
+    xs, ys = next(ctx.labelled)
+    xt, _ = next(ctx.target)
+    discs = ctx.discs
+    logs = {}
+
+    # 1) segmentation net: supervised on source, fool D on target (D frozen).
+    _set_requires_grad(discs.values(), False)
+    ctx.opt.zero_grad(set_to_none=True)
+    ps, pa = model.forward_train(xs, ml)
+    loss = seg_ce(ps, ys)
+    logs["seg"] = loss.item()
+    if ml:
+        la = seg_ce(pa, ys)
+        loss = loss + cfg.lambda_seg_aux * la
+        logs["seg_aux"] = la.item()
+    loss.backward()  # frees the source graph before the target forward: lower peak memory
+
+    pt, pta = model.forward_train(xt, ml)
+    adv = bce(discs["main"](d_input(pt)), SOURCE_LABEL)
+    loss = cfg.lambda_adv * adv
+    logs["adv"] = adv.item()
+    if ml:
+        adv_aux = bce(discs["aux"](d_input(pta)), SOURCE_LABEL)
+        loss = loss + cfg.lambda_adv_aux * adv_aux
+        logs["adv_aux"] = adv_aux.item()
+    if cfg.lambda_ent > 0:
+        ent = entropy_loss(pt)
+        loss = loss + cfg.lambda_ent * ent
+        logs["ent"] = ent.item()
+    loss.backward()
+    ctx.opt.step()
+
+    # 2) discriminators on detached predictions: source -> 0, target -> 1.
+    _set_requires_grad(discs.values(), True)
+    ctx.opt_d.zero_grad(set_to_none=True)
+    pairs = {"main": (ps, pt), "aux": (pa, pta)}
+    for name, d in discs.items():
+        s, t = pairs[name]
+        ds, dt = d(d_input(s.detach())), d(d_input(t.detach()))
+        ld = (bce(ds, SOURCE_LABEL) + bce(dt, TARGET_LABEL)) / 2
+        ld.backward()
+        logs["d" if name == "main" else "d_aux"] = ld.item()
+        if name == "main":  # how often D is right; ~0.5 means the domains look alike to it
+            logs["d_acc"] = ((ds < 0).float().mean().item() + (dt > 0).float().mean().item()) / 2
+    ctx.opt_d.step()
+    return logs
+
+
+def adaptsegnet(ctx):
+    return _adversarial(ctx, softmax)
+
+
+def advent(ctx):
+    return _adversarial(ctx, self_information)
+
+
+@torch.no_grad()
+def pseudo_labels(teacher_logits, threshold, portion):
+    """Confident, class-balanced pseudo-labels: per class, keep pixels above that class's
+    (1 - portion) confidence quantile within the batch, and always those above `threshold`;
+    rare classes thus keep their best pixels instead of losing them to one global threshold."""
+    conf, pl = F.softmax(teacher_logits, dim=1).max(dim=1)
+    keep = conf >= threshold
+    for c in pl.unique().tolist():
+        mask = pl == c
+        vals = conf[mask]
+        k = max(1, int(round(vals.numel() * (1 - portion))))
+        thr = vals.kthvalue(k).values if k <= vals.numel() else vals.max()
+        keep |= mask & (conf >= min(thr.item(), threshold))
+    pl[~keep] = IGNORE
+    return pl
+
+
+@torch.no_grad()
+def ema_update(teacher, student, decay):
+    for tp, sp in zip(teacher.parameters(), student.parameters()):
+        tp.mul_(decay).add_(sp.detach(), alpha=1 - decay)
+    for tb, sb in zip(teacher.buffers(), student.buffers()):
+        if tb.dtype.is_floating_point:
+            tb.mul_(decay).add_(sb, alpha=1 - decay)
+        else:
+            tb.copy_(sb)
+
+
+def self_training(ctx: StepContext) -> dict:
+    """Mean teacher: the EMA teacher labels target crops, the student learns them plus source CE."""
+    cfg = ctx.cfg
+    xs, ys = next(ctx.labelled)
+    xt, _ = next(ctx.target)
+    ctx.teacher.eval()
+    pl = pseudo_labels(ctx.teacher(xt), cfg.pseudo_threshold, cfg.pseudo_portion)
+    ctx.opt.zero_grad(set_to_none=True)
+    ls = seg_ce(ctx.model(xs), ys)
+    lt = seg_ce(ctx.model(xt), pl)
+    (ls + cfg.lambda_st * lt).backward()
+    ctx.opt.step()
+    if cfg.ema_decay < 1.0:
+        ema_update(ctx.teacher, ctx.model, cfg.ema_decay)
+    return {"seg": ls.item(), "st": lt.item(), "pseudo_frac": (pl != IGNORE).float().mean().item()}
+
+
+STEPS = {"source_only": supervised, "oracle": supervised, "adaptsegnet": adaptsegnet,
+         "advent": advent, "self_training": self_training}
+NEEDS_TARGET = {"adaptsegnet", "advent", "self_training"}
+NEEDS_DISC = {"adaptsegnet", "advent"}

@@ -1,0 +1,86 @@
+"""Writes the results tables into native-models/README.md between the results markers, from the
+evaluation JSON files written by `evaluate` (run_dir/eval/<checkpoint>_<split>.json). Numbers are
+never typed by hand: rerun `python3 -m s2r report` after evaluating."""
+import json
+import math
+from pathlib import Path
+
+from .classes import CLASS_NAMES
+from .config import NATIVE_DIR
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+ORDER = ["source_only", "adaptsegnet", "advent", "self_training", "oracle"]
+SPLITS = [("dashcam_test", "dashcam test"), ("sim_val", "sim val")]
+
+
+def _pct(v):
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
+
+
+def collect(runs: Path, checkpoint="best") -> list:
+    rows = []
+    for run in sorted(p for p in runs.glob("*") if (p / "eval").is_dir()):
+        evals = {}
+        for split, _ in SPLITS + [("dashcam_val", "")]:
+            p = run / "eval" / f"{checkpoint}_{split}.json"
+            if p.exists():
+                evals[split] = json.loads(p.read_text())
+        if evals:
+            any_eval = next(iter(evals.values()))
+            rows.append({"run": run.name, "method": any_eval.get("method", "?"),
+                         "iteration": any_eval.get("iteration"), "evals": evals})
+    rank = lambda r: (ORDER.index(r["method"]) if r["method"] in ORDER else len(ORDER), r["run"])
+    return sorted(rows, key=rank)
+
+
+def _gap(rows, row):
+    """(adapted - source_only) / (oracle - source_only) on dashcam test, from runs named by method."""
+    def miou(method):
+        cands = [r for r in rows if r["method"] == method and "dashcam_test" in r["evals"]]
+        cands.sort(key=lambda r: r["run"] != method)  # the run named after the method wins
+        return cands[0]["evals"]["dashcam_test"]["miou"] if cands else None
+    src, orc = miou("source_only"), miou("oracle")
+    mine = row["evals"].get("dashcam_test", {}).get("miou")
+    if row["method"] in ("source_only", "oracle") or None in (src, orc, mine) or orc == src:
+        return "–"
+    return f"{100 * (mine - src) / (orc - src):.0f}%"
+
+
+def tables(rows) -> str:
+    if not rows:
+        return "_No evaluated models yet: train, then `python3 -m s2r evaluate`, then `python3 -m s2r report`._"
+    out = ["| model | method | iteration | dashcam test mIoU | sim val mIoU | dashcam val mIoU | gap closed |",
+           "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        e = r["evals"]
+        m = lambda s: _pct(e[s]["miou"]) if s in e else "–"
+        out.append(f"| {r['run']} | {r['method']} | {r['iteration']} | {m('dashcam_test')} | {m('sim_val')} "
+                   f"| {m('dashcam_val')} | {_gap(rows, r)} |")
+    for split, title in SPLITS:
+        have = [r for r in rows if split in r["evals"]]
+        if not have:
+            continue
+        out += ["", f"Per-class IoU (%), {title}:", "",
+                "| model | " + " | ".join(CLASS_NAMES) + " | mIoU |",
+                "|---" * (len(CLASS_NAMES) + 2) + "|"]
+        for r in have:
+            ev = r["evals"][split]
+            out.append(f"| {r['run']} | " + " | ".join(_pct(ev["iou"].get(c)) for c in CLASS_NAMES)
+                       + f" | {_pct(ev['miou'])} |")
+    out += ["", "gap closed = (model − source_only) / (oracle − source_only) on dashcam test mIoU; "
+                "checkpoints chosen on dashcam val; test evaluated once."]
+    return "\n".join(out)
+
+
+def report(runs=None, readme=None, checkpoint="best") -> str:
+    runs = Path(runs) if runs else NATIVE_DIR / "runs"
+    readme = Path(readme) if readme else NATIVE_DIR / "README.md"
+    text = readme.read_text()
+    if START not in text or END not in text:
+        raise ValueError(f"{readme} lacks the {START} / {END} markers")
+    body = tables(collect(runs, checkpoint))
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{body}\n{END}{tail}")
+    print(f"wrote results of {runs} into {readme}")
+    return body
