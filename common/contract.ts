@@ -75,6 +75,48 @@ export const AppInfo = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
+/** The compare view's read-only queries (compare:*). */
+export const ModelRole = z.enum(['source_only', 'adapted', 'oracle', 'discriminator', 'custom']);
+export type ModelRole = z.infer<typeof ModelRole>;
+export const CompareModel = z.object({ id: Id, name: z.string(), role: ModelRole });
+export type CompareModel = z.infer<typeof CompareModel>;
+export const CompareSort = z.enum(['index', 'disagreement', 'entropy', 'synthetic']);
+export type CompareSort = z.infer<typeof CompareSort>;
+export const CompareFilter = z
+  .object({ classPresent: z.number().int().min(0).max(18).optional(), labelled: z.boolean().optional() })
+  .strict();
+export type CompareFilter = z.infer<typeof CompareFilter>;
+export const CompareFrameRow = z.object({
+  id: Id,
+  relPath: z.string(),
+  hasLabel: z.boolean(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  /** Share of pixels where the source-only and adapted models differ, 0..1. */
+  disagreement: z.number().nullable(),
+  /** Mean over the segmentation models of each prediction's mean normalised entropy, 0..1. */
+  meanEntropy: z.number().nullable(),
+  /** The discriminator's mean "looks synthetic" probability, 0..1. */
+  syntheticScore: z.number().nullable(),
+});
+export type CompareFrameRow = z.infer<typeof CompareFrameRow>;
+export const ComparePrediction = z.object({
+  /** Pixels per trainId (19 entries). */
+  histogram: z.array(z.number()),
+  meanConfidence: z.number().nullable(),
+  meanEntropy: z.number().nullable(),
+  hasConfidence: z.boolean(),
+  hasEntropy: z.boolean(),
+});
+export type ComparePrediction = z.infer<typeof ComparePrediction>;
+export const CompareFrameDetail = z.object({
+  frame: CompareFrameRow,
+  dataset: z.object({ id: Id, name: z.string(), role: DatasetRole }),
+  hasLabel: z.boolean(),
+  models: z.array(CompareModel.extend({ prediction: ComparePrediction.nullable() })),
+});
+export type CompareFrameDetail = z.infer<typeof CompareFrameDetail>;
+
 /** Request and reply schemas, by channel name. Channel names are the keys. */
 export const contract = {
   'app:info': { request: Empty, reply: AppInfo },
@@ -108,6 +150,20 @@ export const contract = {
   'jobs:list': { request: Empty, reply: z.array(JobSummary) },
   'jobs:cancel': { request: z.object({ jobId: Id }).strict(), reply: z.null() },
   'inference:providers': { request: Empty, reply: ProviderReport },
+  'compare:frames': {
+    request: z
+      .object({
+        datasetId: Id,
+        sort: CompareSort,
+        filter: CompareFilter,
+        offset: z.number().int().min(0).max(1e9),
+        limit: z.number().int().min(1).max(1000),
+      })
+      .strict(),
+    reply: z.object({ total: z.number().int(), frames: z.array(CompareFrameRow) }),
+  },
+  'compare:frame': { request: z.object({ frameId: Id }).strict(), reply: CompareFrameDetail },
+  'compare:models': { request: Empty, reply: z.array(CompareModel) },
 } as const;
 
 export type Contract = typeof contract;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppInfo } from '../../common/contract';
 import { AppError } from '../../common/errors';
+import { CompareQueryService } from '../compare/compareQueryService';
 import { DatasetService } from '../datasets/datasetService';
 import { JobService } from '../jobs/jobService';
 import { defaultAppHome, defaultProjectsDir } from '../services/appPaths';
@@ -16,6 +17,7 @@ import { DemoProject } from './demoProject';
 export interface ProjectServices extends ProjectScope {
   readonly datasets: DatasetService;
   readonly jobs: JobService;
+  readonly compare: CompareQueryService;
 }
 
 export interface BackendOptions {
@@ -43,6 +45,7 @@ export function createBackend(options: BackendOptions): Backend {
   const events = new EventBus();
   const projects = new ProjectService<ProjectServices>(appHome, defaultProjectsDir(appHome), events, ({ db }) => {
     const datasets = new DatasetService(db);
+    const compare = new CompareQueryService(db);
     const jobs = new JobService(db, events, {
       scan: async (params, ctx) => {
         const { datasetId } = params as { datasetId: number };
@@ -53,7 +56,9 @@ export function createBackend(options: BackendOptions): Backend {
     return {
       datasets,
       jobs,
+      compare,
       dispose: () => {
+        compare.dispose();
         jobs.dispose();
         datasets.dispose();
       },

@@ -47,5 +47,8 @@ export function createHandlers({ projects, demo, info }: HandlerDeps): Handlers 
       return null;
     },
     'inference:providers': () => ({ active: null, pinned: null, attempts: [] }),
+    'compare:frames': (query) => scope().compare.frames(query),
+    'compare:frame': ({ frameId }) => scope().compare.frame(frameId),
+    'compare:models': () => scope().compare.models(),
   };
 }
