@@ -1,0 +1,5 @@
+export * from './confusion';
+export * from './scores';
+export * from './bootstrap';
+export * from './verdict';
+export * from './rng';
