@@ -164,12 +164,14 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
     frames = _ref_frames(cfg, ref_frames, ref_count)
     refs = write_reference(model, cfg, frames, out_dir / "reference" / name)
     classes = [{"trainId": i, "name": n, "color": list(c)} for i, n, c in CLASSES]
+    # The auxiliary classifier is a training-time head; it is not in the exported graph or the count.
     card = {
         "schema": "s2r-model-card/1", "kind": "segmentation", "name": name, "method": cfg.method,
         "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size,
         "created_utc": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
         "framework": {"torch": torch.__version__, "onnx_opset": OPSET},
-        "architecture": {"name": "MobileNetV2-style encoder + LR-ASPP head", "parameters": count_params(model),
+        "architecture": {"name": "MobileNetV2-style encoder + LR-ASPP head",
+                         "parameters": count_params(model) - count_params(model.aux),
                          "width_mult": cfg.width_mult, "head_channels": cfg.head_channels},
         "classes": classes, "num_classes": NUM_CLASSES, "ignore_index": IGNORE,
         "input_size": {"height": h, "width": w},
@@ -202,8 +204,9 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
             "bytes": d_path.stat().st_size, "parameters": count_params(disc), "disc_width": cfg.disc_width,
             "input": {"name": "input", "layout": "NCHW", "dtype": "float32", "shape": ["N", NUM_CLASSES, "H", "W"],
                       "transform": transform,
-                      "meaning": ("softmax over axis 1 of the segmentation logits" if transform == "softmax" else
-                                  "weighted self-information -p*log2(p + 1e-30) / log2(19) of the softmax p, per class")},
+                      "meaning": ("softmax over axis 1 of the segmentation logits" if transform == "softmax"
+                                  else "weighted self-information -p*log2(p + 1e-30) / log2(19) of the "
+                                       "softmax p, per class")},
             "output": {"name": "logits", "layout": "NCHW", "shape": ["N", 1, "floor(H/32)", "floor(W/32)"],
                        "meaning": "patch map of logits; sigmoid = probability the patch comes from the TARGET "
                                   "(dashcam) domain; labels were source (sim) = 0, target = 1"},
