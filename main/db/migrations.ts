@@ -137,6 +137,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE datasets ADD COLUMN scanned_at TEXT;
     `,
   },
+  {
+    version: 3,
+    description: 'held-out ground truth folders, label file stamps, per-frame validation status',
+    sql: `
+      ALTER TABLE datasets ADD COLUMN gt_root TEXT;
+      ALTER TABLE frames ADD COLUMN label_size_bytes INTEGER;
+      ALTER TABLE frames ADD COLUMN label_mtime_ms INTEGER;
+      ALTER TABLE frames ADD COLUMN status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'ok', 'bad_image', 'bad_label'));
+      CREATE INDEX frames_by_dataset_status ON frames (dataset_id, status);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

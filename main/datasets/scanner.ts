@@ -1,0 +1,183 @@
+/**
+ * The index pass: list the dataset (and its attached ground truth), pair images with
+ * labels, and bring the frames table in line — new files added, vanished files removed,
+ * files whose size and mtime are unchanged left alone. Nothing is decoded here; the
+ * validation pass reads headers and labels afterwards.
+ *
+ * Writes go in batched transactions, so a cancelled or crashed scan keeps every batch it
+ * committed and the next scan only does what is left. Frames below a folder that could
+ * not be listed are kept (an unplugged drive or a permission change is not a deletion).
+ */
+import { relative } from 'node:path';
+import { throwIfCancelled, type JobContext } from '../jobs/jobContext';
+import type { FormatReader, LabelMatcher } from './formats/types';
+import { FrameStore, type DatasetRow, type FrameFacts } from './frameStore';
+import { issue, type FileIssue } from './issues';
+import { pairImagesWithLabels } from './pairing';
+import { walkTree, type WalkedFile } from './walk';
+
+export interface IndexSummary {
+  readonly frames: number;
+  readonly added: number;
+  readonly updated: number;
+  readonly removed: number;
+  readonly unchanged: number;
+  /** Issues found by this pass (listing, pairing, empty files). */
+  readonly issues: number;
+}
+
+export interface ScanTarget {
+  readonly dataset: DatasetRow;
+  readonly reader: FormatReader;
+  /** Ground truth attached from another folder, replacing the format's own labels. */
+  readonly groundTruth: { readonly root: string; readonly matcher: LabelMatcher } | null;
+}
+
+const BATCH = 2000;
+
+type Role = 'image' | 'label' | 'not_image';
+
+export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: JobContext): Promise<IndexSummary> {
+  const { dataset, reader, groundTruth } = target;
+  ctx.progress(0, 0, 'listing files');
+  const listing = await walkTree<Role>(dataset.root, {
+    signal: ctx.signal,
+    classify: (rel) => {
+      const role = reader.classify(rel);
+      if (role === 'skip' || (role === 'label' && groundTruth)) return null;
+      return role;
+    },
+    enterDir: reader.enterDir ? (rel) => reader.enterDir!(rel) : undefined,
+    onProgress: (n) => ctx.progress(n, 0, 'listing files'),
+  });
+  const images = listing.files.filter((f) => f.tag === 'image');
+  let labels = listing.files.filter((f) => f.tag === 'label');
+  const issues: FileIssue[] = [...listing.issues];
+  for (const f of listing.files) if (f.tag === 'not_image') issues.push(issue(f.rel, 'not_an_image', 'not a PNG, JPEG or WebP file; skipped'));
+
+  let matcher: LabelMatcher = reader;
+  let labelDisplay = (rel: string): string => rel;
+  if (groundTruth) {
+    const gtPrefix = toPosix(relative(dataset.root, groundTruth.root));
+    const gtListing = await walkTree<'label'>(groundTruth.root, {
+      signal: ctx.signal,
+      classify: (rel) => (groundTruth.matcher.classifyLabelTree(rel) === 'label' ? 'label' : null),
+      enterDir: groundTruth.matcher.enterLabelDir,
+      issuePrefix: `${gtPrefix}/`,
+    });
+    issues.push(...gtListing.issues);
+    labels = gtListing.files;
+    matcher = groundTruth.matcher;
+    labelDisplay = (rel) => `${gtPrefix}/${rel}`;
+  }
+  const pairing = pairImagesWithLabels(images, labels, matcher, {
+    expectsLabels: reader.expectsLabels && !groundTruth,
+    labelDisplay,
+  });
+  const frameIssues = new Map<string, FileIssue[]>();
+  const detached: FileIssue[] = [];
+  const imageRels = new Set(images.map((i) => i.rel));
+  for (const i of [...issues, ...pairing.issues]) {
+    if (!imageRels.has(i.relPath)) {
+      detached.push(i);
+      continue;
+    }
+    const list = frameIssues.get(i.relPath);
+    if (list) list.push(i);
+    else frameIssues.set(i.relPath, [i]);
+  }
+  const desired = images.map((image, index) => facts(image, pairing.labels[index] ?? null, index, frameIssues));
+  const summary = syncFrames(store, dataset.id, desired, frameIssues, detached, listing.unlistedDirs, ctx);
+  return { ...(await summary), issues: issues.length + pairing.issues.length + desired.filter((f) => f.status === 'bad_image').length };
+}
+
+function facts(image: WalkedFile<Role>, label: WalkedFile<unknown> | null, sortKey: number, frameIssues: Map<string, FileIssue[]>): FrameFacts {
+  const empty = image.size === 0;
+  if (empty) {
+    const list = frameIssues.get(image.rel) ?? [];
+    list.push(issue(image.rel, 'empty', 'image file is empty (0 bytes)'));
+    frameIssues.set(image.rel, list);
+  }
+  return {
+    rel: image.rel,
+    size: image.size,
+    mtimeMs: image.mtimeMs,
+    labelRel: label?.rel ?? null,
+    labelSize: label?.size ?? null,
+    labelMtimeMs: label?.mtimeMs ?? null,
+    sortKey,
+    // An empty image can never be read: settle it now rather than in validation.
+    status: empty ? 'bad_image' : 'pending',
+  };
+}
+
+async function syncFrames(
+  store: FrameStore,
+  datasetId: number,
+  desired: readonly FrameFacts[],
+  frameIssues: ReadonlyMap<string, FileIssue[]>,
+  detached: readonly FileIssue[],
+  unlistedDirs: readonly string[],
+  ctx: JobContext,
+): Promise<Omit<IndexSummary, 'issues'>> {
+  const stamps = store.stamps(datasetId);
+  // The listing is complete, so issues about non-frame files can be replaced wholesale now.
+  store.transaction(() => {
+    store.dropDetachedIssues(datasetId);
+    store.putIssues(datasetId, detached);
+  });
+  let added = 0;
+  let updated = 0;
+  let unchanged = 0;
+  for (let start = 0; start < desired.length; start += BATCH) {
+    throwIfCancelled(ctx.signal);
+    const batch = desired.slice(start, start + BATCH);
+    store.transaction(() => {
+      const inserts: FrameFacts[] = [];
+      for (const f of batch) {
+        const stamp = stamps.get(f.rel);
+        stamps.delete(f.rel);
+        if (!stamp) {
+          inserts.push(f);
+          continue;
+        }
+        const [id, size, mtimeMs, labelRel, labelSize, labelMtimeMs, sortKey] = stamp;
+        const same = size === f.size && mtimeMs === f.mtimeMs && labelRel === f.labelRel && labelSize === f.labelSize && labelMtimeMs === f.labelMtimeMs;
+        if (!same) {
+          store.updateFrame(datasetId, id, f);
+          store.putIssues(datasetId, frameIssues.get(f.rel) ?? []);
+          updated++;
+        } else {
+          if (sortKey !== f.sortKey) store.moveFrame(id, f.sortKey);
+          unchanged++;
+        }
+      }
+      store.insertFrames(datasetId, inserts);
+      for (const f of inserts) {
+        const list = frameIssues.get(f.rel);
+        if (list) store.putIssues(datasetId, list);
+      }
+      added += inserts.length;
+    });
+    ctx.progress(Math.min(start + BATCH, desired.length), desired.length, 'indexing');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  // Whatever is left in `stamps` was not seen: gone, unless its folder could not be listed.
+  const gone = [...stamps].filter(([rel]) => !unlistedDirs.some((dir) => dir === '' || rel.startsWith(`${dir}/`)));
+  let removed = 0;
+  for (let start = 0; start < gone.length; start += BATCH) {
+    throwIfCancelled(ctx.signal);
+    store.transaction(() => {
+      for (const [rel, stamp] of gone.slice(start, start + BATCH)) {
+        store.removeFrame(stamp[0]);
+        store.clearIssuesOf(datasetId, rel);
+        removed++;
+      }
+    });
+  }
+  return { frames: desired.length + (stamps.size - gone.length), added, updated, removed, unchanged };
+}
+
+function toPosix(path: string): string {
+  return path.split('\\').join('/');
+}

@@ -1,0 +1,146 @@
+/**
+ * The validation pass, run after indexing on frames still marked 'pending' (new or
+ * changed ones): image size from the file header and a truncation check, then the
+ * label decoded in full — its size against the image, values the format does not
+ * define, and the per-class pixel counts stored in frames.class_histogram.
+ * Frames are settled in batches, so an interrupted pass resumes where it stopped.
+ */
+import { join } from 'node:path';
+import { throwIfCancelled, type JobContext } from '../jobs/jobContext';
+import type { Db } from '../db/projectDatabase';
+import { ImageProblem, readImageInfo } from './imageHeader';
+import { issue, type FileIssue } from './issues';
+import { describeUnknown, readLabelFile, type LabelEncoding } from './labelDecode';
+import type { FrameStatus } from './frameStore';
+import { PngError } from './pngDecode';
+
+export interface ValidationSummary {
+  readonly checked: number;
+  readonly ok: number;
+  readonly badImages: number;
+  readonly badLabels: number;
+}
+
+export interface ValidationTarget {
+  readonly datasetId: number;
+  readonly imageRoot: string;
+  /** Where label_path is relative to: the dataset root, or the attached ground-truth folder. */
+  readonly labelRoot: string;
+  /** How label_path shows in issues (relative to the dataset root). */
+  labelDisplay(labelRel: string): string;
+  labelEncoding(labelRel: string): LabelEncoding;
+}
+
+interface PendingFrame {
+  readonly id: number;
+  readonly rel_path: string;
+  readonly label_path: string | null;
+  readonly sort_key: number;
+}
+
+interface Verdict {
+  readonly id: number;
+  readonly rel: string;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly status: FrameStatus;
+  readonly histogram: number[] | null;
+  readonly issues: FileIssue[];
+}
+
+const BATCH = 64;
+/** Files decoded at once: inflate runs on libuv's pool, so a few in flight keep the cores busy. */
+const IN_FLIGHT = 4;
+
+export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobContext): Promise<ValidationSummary> {
+  const total = (db.prepare("SELECT count(*) AS n FROM frames WHERE dataset_id = ? AND status = 'pending'").get(target.datasetId) as { n: number }).n;
+  const next = db.prepare(
+    "SELECT id, rel_path, label_path, sort_key FROM frames WHERE dataset_id = ? AND status = 'pending' AND sort_key >= ? ORDER BY sort_key, id LIMIT ?",
+  );
+  const save = db.prepare('UPDATE frames SET width = ?, height = ?, status = ?, class_histogram = ? WHERE id = ?');
+  const putIssue = db.prepare(
+    `INSERT INTO dataset_issues (dataset_id, rel_path, code, message) VALUES (?, ?, ?, ?)
+     ON CONFLICT (dataset_id, rel_path, code) DO UPDATE SET message = excluded.message`,
+  );
+  const counts = { checked: 0, ok: 0, badImages: 0, badLabels: 0 };
+  let fromSortKey = 0;
+  ctx.progress(0, total, 'validating');
+  for (;;) {
+    throwIfCancelled(ctx.signal);
+    const batch = next.all(target.datasetId, fromSortKey, BATCH) as PendingFrame[];
+    if (batch.length === 0) break;
+    const verdicts = await mapLimited(batch, IN_FLIGHT, (frame) => judge(frame, target));
+    db.transaction(() => {
+      for (const v of verdicts) {
+        save.run(v.width, v.height, v.status, v.histogram ? JSON.stringify(v.histogram) : null, v.id);
+        for (const i of v.issues) putIssue.run(target.datasetId, v.rel, i.code, i.message);
+      }
+    })();
+    for (const v of verdicts) {
+      counts.checked++;
+      if (v.status === 'ok') counts.ok++;
+      else if (v.status === 'bad_image') counts.badImages++;
+      else if (v.status === 'bad_label') counts.badLabels++;
+    }
+    // Settled frames leave 'pending', so the cursor only has to skip what is behind it.
+    fromSortKey = batch[batch.length - 1]!.sort_key;
+    ctx.progress(counts.checked, total, 'validating');
+  }
+  return counts;
+}
+
+async function judge(frame: PendingFrame, target: ValidationTarget): Promise<Verdict> {
+  const issues: FileIssue[] = [];
+  let info;
+  try {
+    info = await readImageInfo(join(target.imageRoot, frame.rel_path));
+  } catch (err) {
+    issues.push(problemIssue(frame.rel_path, frame.rel_path, err));
+    return { id: frame.id, rel: frame.rel_path, width: null, height: null, status: 'bad_image', histogram: null, issues };
+  }
+  const { width, height } = info;
+  if (frame.label_path === null) return { id: frame.id, rel: frame.rel_path, width, height, status: 'ok', histogram: null, issues };
+  const shown = target.labelDisplay(frame.label_path);
+  let label;
+  try {
+    label = await readLabelFile(join(target.labelRoot, frame.label_path), target.labelEncoding(frame.label_path));
+  } catch (err) {
+    issues.push(problemIssue(frame.rel_path, shown, err));
+    return { id: frame.id, rel: frame.rel_path, width, height, status: 'bad_label', histogram: null, issues };
+  }
+  if (label.width !== width || label.height !== height) {
+    issues.push(issue(frame.rel_path, 'size_mismatch', `label ${shown} is ${label.width}x${label.height}, the image is ${width}x${height}`));
+    return { id: frame.id, rel: frame.rel_path, width, height, status: 'bad_label', histogram: null, issues };
+  }
+  if (label.unknown.length > 0) {
+    issues.push(issue(frame.rel_path, 'unknown_label_values', `label ${shown} has values with no class, read as ignore: ${describeUnknown(label.unknown)}`));
+  }
+  return { id: frame.id, rel: frame.rel_path, width, height, status: 'ok', histogram: label.histogram, issues };
+}
+
+/** Maps a read/decode failure of `file` to an issue recorded against the frame `frameRel`. */
+function problemIssue(frameRel: string, file: string, err: unknown): FileIssue {
+  const about = file === frameRel ? 'image' : `label ${file}`;
+  if (err instanceof ImageProblem) return issue(frameRel, err.code, `${about}: ${err.message}`);
+  if (err instanceof PngError) {
+    if (err.kind === 'truncated') return issue(frameRel, 'truncated', `${about}: ${err.message} (truncated)`);
+    if (err.kind === 'not_png') return issue(frameRel, 'not_an_image', `${about}: not a PNG file`);
+    return issue(frameRel, 'not_an_image', `${about}: unreadable PNG (${err.message})`);
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code) return issue(frameRel, 'unreadable', `${about}: cannot read (${code})`);
+  return issue(frameRel, 'not_an_image', `${about}: ${(err as Error).message ?? String(err)}`);
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
