@@ -130,6 +130,12 @@ def main() -> int:
         check(abs(s["iou"]["road"] - 5 / 8) < 1e-9 and s["iou"]["sidewalk"] == 0 and np.isnan(s["iou"]["wall"])
               and abs(s["miou"] - (5 / 8 + 0 + 3 / 5) / 3) < 1e-9, "IoU = TP/(TP+FP+FN), nanmean")
 
+        lg = torch.zeros(1, 19, 1, 6)
+        lg[0, 0, 0, :4] = torch.tensor([9.0, 9.0, 1.0, 0.5])  # confident road, unsure road
+        lg[0, 5, 0, 4:] = torch.tensor([2.0, 1.0])  # a rare, unsure class (pole)
+        pl = methods.pseudo_labels(lg, threshold=0.9, portion=0.5)[0, 0].tolist()
+        check(pl == [0, 0, 255, 255, 5, 255], "class-balanced pseudo-labels keep each class's best pixels")
+
         src = train(Config(method="source_only", iterations=6, multi_level=True, **base))
         check((src / "best.pt").exists() and (src / "config.json").exists(), "source_only: best.pt + config.json")
         log = [json.loads(l) for l in (src / "metrics.jsonl").read_text().splitlines()]

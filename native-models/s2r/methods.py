@@ -145,9 +145,9 @@ def pseudo_labels(teacher_logits, threshold, portion):
     for c in pl.unique().tolist():
         mask = pl == c
         vals = conf[mask]
-        k = max(1, int(round(vals.numel() * (1 - portion))))
-        thr = vals.kthvalue(k).values if k <= vals.numel() else vals.max()
-        keep |= mask & (conf >= min(thr.item(), threshold))
+        k = min(vals.numel(), int(vals.numel() * (1 - portion)) + 1)
+        thr = vals.kthvalue(k).values.item()  # k-th smallest: the top `portion` lie at or above it
+        keep |= mask & (conf >= min(thr, threshold))
     pl[~keep] = IGNORE
     return pl
 
