@@ -149,6 +149,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX frames_by_dataset_status ON frames (dataset_id, status);
     `,
   },
+  {
+    version: 4,
+    description: 'spot weights and answer times, the full-frame labelling queue, the per-frame evaluation cache',
+    sql: `
+      ALTER TABLE label_spots ADD COLUMN weight REAL NOT NULL DEFAULT 1;
+      ALTER TABLE label_spots ADD COLUMN seed INTEGER;
+      ALTER TABLE label_spots ADD COLUMN answered_at TEXT;
+      CREATE INDEX label_spots_by_sampler ON label_spots (sampler, id);
+      CREATE TABLE label_frame_queue (
+        frame_id INTEGER PRIMARY KEY REFERENCES frames(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        seed INTEGER,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE TABLE metric_cache (
+        frame_id INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        data TEXT,
+        PRIMARY KEY (frame_id, model_id, kind)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
