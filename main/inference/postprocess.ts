@@ -1,0 +1,165 @@
+/**
+ * Typed-array post-processing. Kept in one pass each and free of allocation inside loops:
+ * these run once per frame on frame-sized arrays.
+ */
+
+/** Source index pairs and weights of a half-pixel bilinear resize along one axis (PyTorch align_corners=False, ONNX half_pixel). */
+export function linearTaps(inLen: number, outLen: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
+  const i0 = new Int32Array(outLen);
+  const i1 = new Int32Array(outLen);
+  const t = new Float64Array(outLen);
+  const scale = inLen / outLen;
+  for (let o = 0; o < outLen; o++) {
+    const src = Math.max(0, (o + 0.5) * scale - 0.5);
+    const a = Math.min(Math.floor(src), inLen - 1);
+    i0[o] = a;
+    i1[o] = Math.min(a + 1, inLen - 1);
+    t[o] = a === inLen - 1 ? 0 : src - a;
+  }
+  return { i0, i1, t };
+}
+
+/**
+ * Labels of the logits bilinearly resized to H x W, then argmax: what evaluation scores, without
+ * materialising C x H x W floats. Where the four source pixels agree on their argmax the result is
+ * that class (a convex combination cannot overtake a logit that wins at every corner), so only
+ * pixels on class boundaries pay for interpolating all C channels.
+ */
+export function upsampleLabels(
+  labels: Uint8Array,
+  logits: Float32Array,
+  classes: number,
+  h: number,
+  w: number,
+  outH: number,
+  outW: number,
+): Uint8Array {
+  const out = new Uint8Array(outH * outW);
+  if (outH === h && outW === w) {
+    out.set(labels.subarray(0, h * w));
+    return out;
+  }
+  const ys = linearTaps(h, outH);
+  const xs = linearTaps(w, outW);
+  const plane = h * w;
+  for (let y = 0; y < outH; y++) {
+    const r0 = ys.i0[y]! * w;
+    const r1 = ys.i1[y]! * w;
+    const ty = ys.t[y]!;
+    const row = y * outW;
+    for (let x = 0; x < outW; x++) {
+      const c0 = xs.i0[x]!;
+      const c1 = xs.i1[x]!;
+      const a = labels[r0 + c0]!;
+      if (a === labels[r0 + c1] && a === labels[r1 + c0] && a === labels[r1 + c1]) {
+        out[row + x] = a;
+        continue;
+      }
+      const tx = xs.t[x]!;
+      const w00 = (1 - ty) * (1 - tx);
+      const w01 = (1 - ty) * tx;
+      const w10 = ty * (1 - tx);
+      const w11 = ty * tx;
+      let best = -Infinity;
+      let arg = 0;
+      for (let c = 0, base = 0; c < classes; c++, base += plane) {
+        const v =
+          w00 * logits[base + r0 + c0]! + w01 * logits[base + r0 + c1]! + w10 * logits[base + r1 + c0]! + w11 * logits[base + r1 + c1]!;
+        if (v > best) {
+          best = v;
+          arg = c;
+        }
+      }
+      out[row + x] = arg;
+    }
+  }
+  return out;
+}
+
+/** One-channel bilinear resize (half-pixel centres). */
+export function resizeMap(map: Float32Array, h: number, w: number, outH: number, outW: number): Float32Array {
+  const out = new Float32Array(outH * outW);
+  const ys = linearTaps(h, outH);
+  const xs = linearTaps(w, outW);
+  for (let y = 0; y < outH; y++) {
+    const r0 = ys.i0[y]! * w;
+    const r1 = ys.i1[y]! * w;
+    const ty = ys.t[y]!;
+    for (let x = 0; x < outW; x++) {
+      const c0 = xs.i0[x]!;
+      const c1 = xs.i1[x]!;
+      const tx = xs.t[x]!;
+      const top = map[r0 + c0]! * (1 - tx) + map[r0 + c1]! * tx;
+      const bottom = map[r1 + c0]! * (1 - tx) + map[r1 + c1]! * tx;
+      out[y * outW + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+export interface PixelStats {
+  readonly labels: Uint8Array;
+  readonly confidence: Float32Array;
+  readonly entropy: Float32Array;
+}
+
+/** Argmax, max softmax and entropy (nats) per pixel of NCHW logits (batch 1), all in JS. */
+export function statsFromLogits(logits: Float32Array, classes: number, h: number, w: number): PixelStats {
+  const plane = h * w;
+  const labels = new Uint8Array(plane);
+  const confidence = new Float32Array(plane);
+  const entropy = new Float32Array(plane);
+  for (let p = 0; p < plane; p++) {
+    let m = -Infinity;
+    let arg = 0;
+    for (let c = 0, i = p; c < classes; c++, i += plane) {
+      const v = logits[i]!;
+      if (v > m) {
+        m = v;
+        arg = c;
+      }
+    }
+    let s = 0;
+    let sed = 0;
+    for (let c = 0, i = p; c < classes; c++, i += plane) {
+      const d = logits[i]! - m;
+      const e = Math.exp(d);
+      s += e;
+      sed += e * d;
+    }
+    labels[p] = arg;
+    confidence[p] = 1 / s;
+    entropy[p] = Math.log(s) - sed / s;
+  }
+  return { labels, confidence, entropy };
+}
+
+export function classHistogram(labels: Uint8Array, classes: number): number[] {
+  const counts = new Float64Array(256);
+  for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
+  return Array.from(counts.subarray(0, classes));
+}
+
+export function mean(values: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return values.length > 0 ? s / values.length : 0;
+}
+
+/** Maps [lo, hi] to 0..255 for 8-bit PNG storage. */
+export function quantize(values: Float32Array, lo: number, hi: number): Uint8Array {
+  const out = new Uint8Array(values.length);
+  const k = 255 / (hi - lo);
+  for (let i = 0; i < values.length; i++) {
+    const q = Math.round((values[i]! - lo) * k);
+    out[i] = q < 0 ? 0 : q > 255 ? 255 : q;
+  }
+  return out;
+}
+
+export function disagreement(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length || a.length === 0) return NaN;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n / a.length;
+}
