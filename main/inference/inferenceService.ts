@@ -1,0 +1,324 @@
+import { basename } from 'node:path';
+import { AppError } from '../../common/errors';
+import type { Db } from '../db/projectDatabase';
+import { CancelledError, type JobContext } from '../jobs/jobContext';
+import { resolveInside } from '../services/safePath';
+import { predictionPaths, readGreyPng, writeGreyPng } from './frameOutputs';
+import type { ModelRecord, ModelService } from './modelService';
+import { classHistogram, disagreement, mean, quantize, resizeMap, upsampleLabels } from './postprocess';
+import { decodeFrame, toTensorData } from './preprocess';
+import { RunStore, sqlFrameSource, type FrameRef, type FrameSource, type PredictionRow, type RunRecord } from './runStore';
+import type { DiscriminatorSession, SegmentationSession } from './sessions';
+
+export interface RunOutcome {
+  readonly runId: number;
+  /** Frames inferred and committed by this call. */
+  readonly processed: number;
+  /** Frames whose outputs were already committed (by an earlier, interrupted run). */
+  readonly skipped: number;
+  /** Frames that could not be read; they stay uncommitted and are retried by the next run. */
+  readonly failed: number;
+  readonly seconds: number;
+  readonly providers: readonly string[];
+}
+
+export interface ExecuteOptions {
+  /** Called after each frame's commit (the command line logs it). */
+  readonly onFrame?: (frameId: number) => void;
+}
+
+export interface InferenceDeps {
+  readonly db: Db;
+  readonly cacheDir: string;
+  readonly models: ModelService;
+  readonly frames?: FrameSource;
+}
+
+interface Plan {
+  readonly run: RunRecord;
+  readonly segs: readonly { model: ModelRecord; session: SegmentationSession }[];
+  readonly disc: { model: ModelRecord; session: DiscriminatorSession; feederId: number } | null;
+  readonly pair: { sourceOnly: number; adapted: number } | null;
+}
+
+interface Prepared {
+  readonly frame: FrameRef;
+  readonly needs: ReadonlySet<number>;
+  readonly width: number;
+  readonly height: number;
+  readonly inputs: ReadonlyMap<number, Float32Array>;
+}
+
+interface SegResult {
+  readonly model: ModelRecord;
+  readonly write: boolean;
+  readonly mask: Uint8Array;
+  readonly conf8: Uint8Array;
+  readonly ent8: Uint8Array;
+  readonly mapWidth: number;
+  readonly mapHeight: number;
+  readonly histogram: number[];
+  readonly meanConfidence: number;
+  readonly meanEntropy: number;
+}
+
+interface FrameResult {
+  readonly frame: FrameRef;
+  readonly width: number;
+  readonly height: number;
+  readonly segs: readonly SegResult[];
+  readonly synthetic: { modelId: number; map8: Uint8Array; width: number; height: number; score: number } | null;
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+
+/**
+ * Runs models over a dataset and caches their outputs: masks at frame resolution, confidence,
+ * entropy and the discriminator's map at model resolution, as 8-bit PNGs in the project cache,
+ * indexed in SQLite with per-frame statistics. A frame is committed in one transaction after its
+ * files are written, and committed frames are skipped, so a run killed at any point resumes
+ * without redoing or losing a frame. Decoding the next frame and encoding the previous one
+ * overlap with inference on the current one.
+ */
+export class InferenceService {
+  private readonly store: RunStore;
+  private readonly frameSource: FrameSource;
+
+  constructor(private readonly deps: InferenceDeps) {
+    this.store = new RunStore(deps.db);
+    this.frameSource = deps.frames ?? sqlFrameSource(deps.db);
+  }
+
+  createRun(datasetId: number, modelIds: readonly number[]): number {
+    if (!this.deps.db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(datasetId)) {
+      throw new AppError('NOT_FOUND', `dataset ${datasetId}: no such dataset`);
+    }
+    const ids = [...new Set(modelIds)];
+    if (ids.length === 0) throw new AppError('BAD_REQUEST', 'an inference run needs at least one model');
+    const models = ids.map((id) => this.deps.models.get(id));
+    const discs = models.filter((m) => m.card.kind === 'discriminator');
+    if (discs.length > 1) throw new AppError('BAD_REQUEST', 'an inference run takes at most one discriminator');
+    if (discs.length === 1 && discs.length === models.length) {
+      throw new AppError('BAD_REQUEST', `${discs[0]!.name} reads a segmentation model's output: add one to the run`);
+    }
+    return this.store.create(datasetId, ids);
+  }
+
+  /** The unfinished run over these models, or a new one: what the command line resumes. */
+  resumeOrCreate(datasetId: number, modelIds: readonly number[]): number {
+    return this.store.findUnfinished(datasetId, [...new Set(modelIds)]) ?? this.createRun(datasetId, modelIds);
+  }
+
+  runs(): RunRecord[] {
+    return this.store.list();
+  }
+
+  run(id: number): RunRecord {
+    return this.store.get(id);
+  }
+
+  async execute(runId: number, ctx: JobContext, options: ExecuteOptions = {}): Promise<RunOutcome> {
+    const started = Date.now();
+    const run = this.store.get(runId);
+    this.store.setStatus(runId, 'running', { error: null });
+    try {
+      const plan = await this.plan(run);
+      const providers = [...new Set([...plan.segs.map((s) => s.session.provider), ...(plan.disc ? [plan.disc.session.provider] : [])])];
+      this.store.setStatus(runId, 'running', { provider: providers.join(',') });
+      const frames = this.frameSource.frames(run.datasetId);
+      const committed = new Map(run.modelIds.map((id) => [id, this.store.committedFrames(run.datasetId, id)]));
+      const work = frames
+        .map((frame) => ({ frame, needs: new Set(run.modelIds.filter((id) => !committed.get(id)!.has(frame.id))) }))
+        .filter((w) => w.needs.size > 0);
+      const skipped = frames.length - work.length;
+      let processed = 0;
+      let failed = 0;
+      ctx.progress(skipped, frames.length);
+      if (skipped > 0) ctx.log(`${frames.length - work.length} of ${frames.length} frames already done; resuming`);
+
+      let next = work.length > 0 ? settle(this.prepare(work[0]!.frame, work[0]!.needs, plan)) : null;
+      let commit: Promise<Settled<void>> | null = null;
+      for (let i = 0; i < work.length && !ctx.signal.aborted; i++) {
+        const prepared = await next!;
+        next = i + 1 < work.length ? settle(this.prepare(work[i + 1]!.frame, work[i + 1]!.needs, plan)) : null;
+        if (!prepared.ok) {
+          failed++;
+          ctx.log(`skipped ${work[i]!.frame.path}: ${(prepared.error as Error).message}`);
+          continue;
+        }
+        const result = await this.infer(prepared.value, plan);
+        if (commit) throwIfFailed(await commit);
+        commit = settle(
+          this.commit(result, plan, committed).then(() => {
+            processed++;
+            options.onFrame?.(result.frame.id);
+            ctx.progress(skipped + processed + failed, frames.length);
+          }),
+        );
+      }
+      if (commit) throwIfFailed(await commit);
+      if (ctx.signal.aborted) {
+        this.store.setStatus(runId, 'cancelled');
+        throw new CancelledError();
+      }
+      ctx.progress(frames.length, frames.length);
+      this.store.setStatus(runId, 'done', { error: failed > 0 ? `${failed} frame(s) could not be read` : null });
+      return { runId, processed, skipped, failed, seconds: (Date.now() - started) / 1000, providers };
+    } catch (err) {
+      if (!(err instanceof CancelledError)) this.store.setStatus(runId, 'failed', { error: (err as Error).message.slice(0, 500) });
+      throw err;
+    }
+  }
+
+  /** Absolute path of a cached prediction file, for the media routes. */
+  predictionFile(frameId: number, modelId: number, kind: 'mask' | 'confidence' | 'entropy'): string {
+    const row = this.store.prediction(frameId, modelId);
+    const rel = row && (kind === 'mask' ? row.mask_path : kind === 'confidence' ? row.confidence_path : row.entropy_path);
+    if (!rel) throw new AppError('NOT_FOUND', `frame ${frameId}: no ${kind} from model ${modelId} yet`);
+    return resolveInside(this.deps.cacheDir, rel);
+  }
+
+  syntheticFile(frameId: number): string {
+    const rel = this.store.latestSynthetic(frameId);
+    if (!rel) throw new AppError('NOT_FOUND', `frame ${frameId}: no discriminator map yet`);
+    return resolveInside(this.deps.cacheDir, rel);
+  }
+
+  dispose(): void {
+    // sessions belong to ModelService, which the project scope disposes
+  }
+
+  private async plan(run: RunRecord): Promise<Plan> {
+    const models = run.modelIds.map((id) => this.deps.models.get(id));
+    const segModels = models.filter((m) => m.card.kind === 'segmentation');
+    const discModel = models.find((m) => m.card.kind === 'discriminator') ?? null;
+    // The discriminator reads the model it was trained against (named in its card), else the adapted one.
+    const feeder = discModel
+      ? (segModels.find((m) => discModel.card.segmentationModel && basename(m.path) === discModel.card.segmentationModel) ??
+        segModels.find((m) => m.role === 'adapted') ??
+        segModels[0]!)
+      : null;
+    const segs = [];
+    for (const model of segModels) {
+      const feeds = feeder?.id === model.id ? discModel!.card.discriminatorInput : null;
+      segs.push({ model, session: await this.deps.models.segmentation(model.id, feeds) });
+    }
+    const disc = discModel ? { model: discModel, session: await this.deps.models.discriminator(discModel.id), feederId: feeder!.id } : null;
+    const inRun = (role: string) => segModels.find((m) => m.role === role)?.id;
+    const s = inRun('source_only');
+    const a = inRun('adapted');
+    const pair =
+      s !== undefined || a !== undefined
+        ? { sourceOnly: s ?? this.store.firstOfRole('source_only') ?? -1, adapted: a ?? this.store.firstOfRole('adapted') ?? -1 }
+        : null;
+    return { run, segs, disc, pair: pair && pair.sourceOnly > 0 && pair.adapted > 0 ? pair : null };
+  }
+
+  private segsToRun(needs: ReadonlySet<number>, plan: Plan) {
+    const discNeeded = plan.disc !== null && needs.has(plan.disc.model.id);
+    return plan.segs.filter((s) => needs.has(s.model.id) || (discNeeded && s.model.id === plan.disc!.feederId));
+  }
+
+  /** Decodes and normalises one frame for every model that will see it (libuv pool, off the main thread). */
+  private async prepare(frame: FrameRef, needs: ReadonlySet<number>, plan: Plan): Promise<Prepared> {
+    const inputs = new Map<number, Float32Array>();
+    const decoded = new Map<string, ReturnType<typeof decodeFrame>>();
+    let size = { width: 0, height: 0 };
+    for (const { model } of this.segsToRun(needs, plan)) {
+      const { height, width } = model.card.inputSize;
+      const key = `${height}x${width}`;
+      if (!decoded.has(key)) decoded.set(key, decodeFrame(frame.path, height, width));
+      const d = await decoded.get(key)!;
+      size = { width: d.width, height: d.height };
+      inputs.set(model.id, toTensorData(d.rgb, width, height, model.card.normalization));
+    }
+    return { frame, needs, ...size, inputs };
+  }
+
+  private async infer(p: Prepared, plan: Plan): Promise<FrameResult> {
+    const segs: SegResult[] = [];
+    let synthetic: FrameResult['synthetic'] = null;
+    for (const { model, session } of this.segsToRun(p.needs, plan)) {
+      const out = await session.infer(p.inputs.get(model.id)!);
+      const classes = model.card.classNames.length;
+      const lnC = Math.log(classes);
+      const mask = upsampleLabels(out.labels, out.logits, classes, out.height, out.width, p.height, p.width);
+      segs.push({
+        model,
+        write: p.needs.has(model.id),
+        mask,
+        conf8: quantize(out.confidence, 0, 1),
+        ent8: quantize(out.entropy, 0, lnC),
+        mapWidth: out.width,
+        mapHeight: out.height,
+        histogram: classHistogram(mask, classes),
+        meanConfidence: mean(out.confidence),
+        meanEntropy: mean(out.entropy) / lnC,
+      });
+      if (plan.disc && model.id === plan.disc.feederId && p.needs.has(plan.disc.model.id) && out.discInput) {
+        const patch = await plan.disc.session.synthetic(out.discInput, out.height, out.width);
+        const map = resizeMap(patch.map, patch.height, patch.width, out.height, out.width);
+        synthetic = { modelId: plan.disc.model.id, map8: quantize(map, 0, 1), width: out.width, height: out.height, score: mean(map) };
+      }
+    }
+    return { frame: p.frame, width: p.width, height: p.height, segs, synthetic };
+  }
+
+  private async commit(r: FrameResult, plan: Plan, committed: ReadonlyMap<number, Set<number>>): Promise<void> {
+    const { cacheDir } = this.deps;
+    const rows: PredictionRow[] = [];
+    const writes: Promise<void>[] = [];
+    for (const s of r.segs.filter((x) => x.write)) {
+      const paths = predictionPaths(s.model.id, r.frame.id);
+      writes.push(
+        writeGreyPng(cacheDir, paths.mask, s.mask, r.width, r.height),
+        writeGreyPng(cacheDir, paths.confidence, s.conf8, s.mapWidth, s.mapHeight),
+        writeGreyPng(cacheDir, paths.entropy, s.ent8, s.mapWidth, s.mapHeight),
+      );
+      rows.push({
+        frameId: r.frame.id,
+        modelId: s.model.id,
+        runId: plan.run.id,
+        maskPath: paths.mask,
+        confidencePath: paths.confidence,
+        entropyPath: paths.entropy,
+        histogram: s.histogram,
+        meanEntropy: s.meanEntropy,
+        meanConfidence: s.meanConfidence,
+      });
+    }
+    if (r.synthetic) {
+      const rel = predictionPaths(r.synthetic.modelId, r.frame.id).synthetic;
+      writes.push(writeGreyPng(cacheDir, rel, r.synthetic.map8, r.synthetic.width, r.synthetic.height));
+      // A discriminator's row holds its "looks synthetic" map; it has no classes or entropy.
+      rows.push({ frameId: r.frame.id, modelId: r.synthetic.modelId, runId: plan.run.id, maskPath: rel, confidencePath: null, entropyPath: null, histogram: [], meanEntropy: null, meanConfidence: null });
+    }
+    const diff = this.disagreement(r, plan, committed);
+    await Promise.all(writes);
+    this.store.commit(r.frame.id, { predictions: rows, disagreement: await diff, syntheticScore: r.synthetic?.score });
+  }
+
+  /** Source-only vs adapted: from this frame's masks, or from the cache for the side computed earlier. */
+  private async disagreement(r: FrameResult, plan: Plan, committed: ReadonlyMap<number, Set<number>>): Promise<number | undefined> {
+    if (!plan.pair) return undefined;
+    const fresh = new Map(r.segs.filter((s) => s.write).map((s) => [s.model.id, s.mask]));
+    const { sourceOnly, adapted } = plan.pair;
+    if (!fresh.has(sourceOnly) && !fresh.has(adapted)) return undefined;
+    const load = async (id: number): Promise<Uint8Array | null> => {
+      const inFrame = r.segs.find((s) => s.model.id === id)?.mask;
+      if (inFrame) return inFrame;
+      const known = committed.get(id)?.has(r.frame.id) ?? false;
+      const row = known || !committed.has(id) ? this.store.prediction(r.frame.id, id) : null;
+      if (!row) return null;
+      return (await readGreyPng(resolveInside(this.deps.cacheDir, row.mask_path))).data;
+    };
+    const [a, b] = await Promise.all([load(sourceOnly), load(adapted)]);
+    if (!a || !b || a.length !== b.length) return undefined;
+    return disagreement(a, b);
+  }
+}
+
+function throwIfFailed(s: Settled<void>): void {
+  if (!s.ok) throw s.error;
+}

@@ -1,0 +1,56 @@
+import sharp, { type Metadata } from 'sharp';
+import { AppError } from '../../common/errors';
+
+export interface Normalization {
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+}
+
+export interface DecodedFrame {
+  /** Frame size on disk: masks are written at this size. */
+  readonly width: number;
+  readonly height: number;
+  /** 8-bit RGB, interleaved, at the model's input size. */
+  readonly rgb: Buffer;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+}
+
+/**
+ * Decodes a frame to 8-bit RGB and resizes it to the model's input size the way our exporter's
+ * reference does (PIL bilinear: a triangle filter that widens when shrinking; libvips' `linear`
+ * kernel is that filter). No EXIF rotation, alpha dropped; skipped when the size already matches.
+ * Runs in libuv's pool, so it overlaps with inference on the main thread.
+ */
+export async function decodeFrame(path: string, inputHeight: number, inputWidth: number): Promise<DecodedFrame> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(path).metadata();
+  } catch (err) {
+    throw new AppError('BAD_DATASET', `${path}: not a readable image (${(err as Error).message})`);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  let pipeline = sharp(path).removeAlpha().toColourspace('srgb');
+  if (width !== inputWidth || height !== inputHeight) {
+    pipeline = pipeline.resize(inputWidth, inputHeight, { kernel: 'linear', fit: 'fill', fastShrinkOnLoad: false });
+  }
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== inputWidth || info.height !== inputHeight) {
+    throw new AppError('BAD_DATASET', `${path}: decoded to ${info.width}x${info.height}x${info.channels}, expected RGB`);
+  }
+  return { width, height, rgb: data, inputWidth, inputHeight };
+}
+
+/** Interleaved RGB bytes to planar float32 (NCHW, batch 1): x = (v / 255 - mean) / std. */
+export function toTensorData(rgb: Uint8Array, width: number, height: number, norm: Normalization, out?: Float32Array): Float32Array {
+  const plane = width * height;
+  const data = out ?? new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    const scale = 1 / (255 * norm.std[c]!);
+    const shift = norm.mean[c]! / norm.std[c]!;
+    const base = c * plane;
+    for (let p = 0, i = c; p < plane; p++, i += 3) data[base + p] = rgb[i]! * scale - shift;
+  }
+  return data;
+}

@@ -1,0 +1,137 @@
+import * as ort from 'onnxruntime-node';
+import type { ModelCard } from './modelCard';
+import { defaultOpset } from './onnxProto';
+import { appendPostProcessing, MIN_POST_OPSET, POST, type DiscriminatorInput } from './postGraph';
+import { statsFromLogits } from './postprocess';
+import type { ProviderName, ProviderService } from './providerService';
+
+export interface SegmentationOutput {
+  /** Model output resolution (often the input size, not always). */
+  readonly height: number;
+  readonly width: number;
+  readonly labels: Uint8Array;
+  readonly confidence: Float32Array;
+  /** Nats, 0..ln(classes). */
+  readonly entropy: Float32Array;
+  readonly logits: Float32Array;
+  /** The discriminator's input, when asked for. */
+  readonly discInput: Float32Array | null;
+}
+
+/** Where per-pixel softmax statistics are computed. 'graph' measured faster (see bench/README.md). */
+export type PostMode = 'graph' | 'js';
+
+/**
+ * One segmentation model on its execution provider. The per-pixel statistics are appended to
+ * the model's own graph at load time, so ORT computes them with its vectorised kernels next
+ * to the logits; models older than opset 13 get the typed-array version instead.
+ */
+export class SegmentationSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: ProviderName,
+    private readonly card: ModelCard,
+    private readonly mode: PostMode,
+    private readonly discInput: DiscriminatorInput | null,
+  ) {}
+
+  static async open(
+    bytes: Uint8Array,
+    card: ModelCard,
+    providers: ProviderService,
+    label: string,
+    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null } = {},
+  ): Promise<SegmentationSession> {
+    const opset = defaultOpset(bytes) ?? 0;
+    const mode: PostMode = options.post ?? (opset >= MIN_POST_OPSET ? 'graph' : 'js');
+    const discInput = options.discriminatorInput ?? null;
+    const model =
+      mode === 'graph'
+        ? appendPostProcessing(bytes, { logits: card.outputName!, opset, classes: card.classNames.length, discriminatorInput: discInput })
+        : bytes;
+    const { session, provider } = await providers.createSession(model, label);
+    return new SegmentationSession(session, provider, card, mode, discInput);
+  }
+
+  /** `input` is NCHW float32 for one frame at the card's input size. */
+  async infer(input: Float32Array): Promise<SegmentationOutput> {
+    const { height: h, width: w } = this.card.inputSize;
+    const feeds = { [this.card.inputName!]: new ort.Tensor('float32', input, [1, 3, h, w]) };
+    const classes = this.card.classNames.length;
+    if (this.mode === 'graph') {
+      const fetches = [this.card.outputName!, POST.labels, POST.confidence, POST.entropy];
+      if (this.discInput) fetches.push(POST.probs);
+      const r = await this.session.run(feeds, fetches);
+      const logits = r[this.card.outputName!]!;
+      return {
+        height: logits.dims[2]!,
+        width: logits.dims[3]!,
+        labels: r[POST.labels]!.data as Uint8Array,
+        confidence: r[POST.confidence]!.data as Float32Array,
+        entropy: r[POST.entropy]!.data as Float32Array,
+        logits: logits.data as Float32Array,
+        discInput: this.discInput ? (r[POST.probs]!.data as Float32Array) : null,
+      };
+    }
+    const r = await this.session.run(feeds, [this.card.outputName!]);
+    const logits = r[this.card.outputName!]!;
+    const oh = logits.dims[2]!;
+    const ow = logits.dims[3]!;
+    const data = logits.data as Float32Array;
+    const stats = statsFromLogits(data, classes, oh, ow);
+    return { height: oh, width: ow, ...stats, logits: data, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Softmax (or ADVENT's weighted self-information) over classes, for opsets too old for the graph version. */
+function discriminatorInputJs(logits: Float32Array, classes: number, plane: number, kind: DiscriminatorInput): Float32Array {
+  const out = new Float32Array(logits.length);
+  const invLnC = 1 / Math.log(classes);
+  for (let p = 0; p < plane; p++) {
+    let m = -Infinity;
+    for (let c = 0; c < classes; c++) m = Math.max(m, logits[c * plane + p]!);
+    let s = 0;
+    for (let c = 0; c < classes; c++) s += Math.exp(logits[c * plane + p]! - m);
+    for (let c = 0; c < classes; c++) {
+      const q = Math.exp(logits[c * plane + p]! - m) / s;
+      out[c * plane + p] = kind === 'softmax' ? q : -q * Math.log(q + 1e-30) * invLnC;
+    }
+  }
+  return out;
+}
+
+/** The domain discriminator: class maps in, a patch map of "looks like the target domain" logits out. */
+export class DiscriminatorSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: ProviderName,
+    private readonly card: ModelCard,
+  ) {}
+
+  static async open(bytes: Uint8Array, card: ModelCard, providers: ProviderService, label: string): Promise<DiscriminatorSession> {
+    const { session, provider } = await providers.createSession(bytes, label);
+    return new DiscriminatorSession(session, provider, card);
+  }
+
+  /**
+   * P(synthetic) per patch: the discriminator was trained with source (simulator) = 0 and
+   * target (dashcam) = 1, so "looks synthetic" is 1 - sigmoid(logit).
+   */
+  async synthetic(classMaps: Float32Array, h: number, w: number): Promise<{ map: Float32Array; height: number; width: number }> {
+    const classes = this.card.classNames.length;
+    const r = await this.session.run({ [this.card.inputName!]: new ort.Tensor('float32', classMaps, [1, classes, h, w]) }, [this.card.outputName!]);
+    const out = r[this.card.outputName!]!;
+    const logits = out.data as Float32Array;
+    const map = new Float32Array(logits.length);
+    for (let i = 0; i < logits.length; i++) map[i] = 1 / (1 + Math.exp(logits[i]!));
+    return { map, height: out.dims[2]!, width: out.dims[3]! };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
