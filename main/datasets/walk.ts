@@ -16,7 +16,7 @@ export interface WalkedFile<T> {
   /** Path below the walked root, '/'-separated. */
   readonly rel: string;
   readonly size: number;
-  /** Whole milliseconds: what the index stores and compares. */
+  /** Rounded to whole milliseconds (tools that copy timestamps through seconds-as-float land within a hair of the original). */
   readonly mtimeMs: number;
   readonly tag: T;
 }
@@ -165,7 +165,7 @@ class Walker<T> {
     if (tag === null) return;
     try {
       const st = statSync(abs);
-      this.files.push({ rel, size: st.size, mtimeMs: Math.trunc(st.mtimeMs), tag });
+      this.files.push({ rel, size: st.size, mtimeMs: Math.round(st.mtimeMs), tag });
     } catch (err) {
       this.report(rel, 'unreadable', `cannot stat (${codeOf(err)})`);
     }

@@ -1,5 +1,5 @@
 /** Temp folders, project databases and label patterns shared by the dataset tests. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -77,4 +77,25 @@ export async function photoWebp(width: number, height: number, lossless = false)
 /** A grey 8-bit PNG of labelIds (or trainIds). */
 export function greyPng(width: number, height: number, values: readonly number[]): Buffer {
   return encodePng({ width, height, colourType: 0, samples: values, filters: [0, 1, 2, 3, 4] });
+}
+
+/**
+ * Runs `work` without root's power to read anything, so permission problems can be
+ * produced: as root the effective uid drops to nobody for the duration (the database
+ * stays writable through its already-open file). Paths the work needs must be
+ * world-accessible (see `openUp`).
+ */
+export async function withoutRoot<T>(work: () => Promise<T>): Promise<T> {
+  if (process.getuid?.() !== 0 || !process.seteuid) return work();
+  process.seteuid(65534);
+  try {
+    return await work();
+  } finally {
+    process.seteuid(0);
+  }
+}
+
+/** mkdtemp makes 0700 folders; nobody must be able to walk into them. */
+export function openUp(...dirs: string[]): void {
+  for (const dir of dirs) chmodSync(dir, 0o755);
 }

@@ -1,0 +1,150 @@
+/** Incremental indexing: what a rescan touches, what it leaves alone, and resuming after a cancel. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CancelledError, type JobContext } from '../../../main/jobs/jobContext';
+import { cleanupTempDirs, ctx, greyPng, openTestProject, openUp, photoJpeg, photoPng, put, tempDir, withoutRoot } from './helpers/fixtures';
+
+afterAll(cleanupTempDirs);
+
+function cancellingAt(when: (done: number, note: string | undefined) => boolean): JobContext & { controller: AbortController } {
+  const controller = new AbortController();
+  return {
+    controller,
+    signal: controller.signal,
+    progress: (done, _total, note) => {
+      if (when(done, note)) controller.abort();
+    },
+    log: () => {},
+  };
+}
+
+describe('incremental scan', () => {
+  it('re-reads only what changed: modified, touched, deleted, added and relabelled files', async () => {
+    const root = tempDir('gta5-inc-');
+    for (const n of [1, 2, 4, 5, 6]) {
+      put(root, `images/${n}.png`, await photoPng(8, 6));
+      put(root, `labels/${n}.png`, greyPng(8, 6, new Array(48).fill(7)));
+    }
+    const project = openTestProject();
+    const { service } = project;
+    const { id } = service.addDataset({ name: 'g', role: 'sim', root });
+    const first = await service.scan(id, ctx());
+    expect(first.index).toMatchObject({ frames: 5, added: 5, updated: 0, removed: 0, unchanged: 0 });
+    expect(first.validation).toMatchObject({ checked: 5, ok: 5 });
+    const before = new Map(service.listFrames(id, { offset: 0, limit: 100 }).map((f) => [f.relPath, f]));
+
+    // Nothing changed: nothing is written or read again.
+    const idle = await service.scan(id, ctx());
+    expect(idle.index).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 5 });
+    expect(idle.validation).toMatchObject({ checked: 0 });
+
+    // Garbage of the same size with the old mtime is not noticed: proof the file is not re-read.
+    const img5 = join(root, 'images/5.png');
+    const st = statSync(img5);
+    writeFileSync(img5, Buffer.alloc(st.size, 0x41));
+    utimesSync(img5, st.atime, st.mtime);
+    put(root, 'images/2.png', await photoPng(9, 6)); // modified: new size
+    const img4 = join(root, 'images/4.png');
+    utimesSync(img4, new Date(), new Date(Date.now() + 5000)); // touched only
+    rmSync(join(root, 'images/6.png'));
+    rmSync(join(root, 'labels/6.png'));
+    put(root, 'images/3.png', await photoPng(8, 6)); // new, sorts between 2 and 4
+    put(root, 'labels/3.png', greyPng(8, 6, new Array(48).fill(26)));
+    put(root, 'labels/1.png', greyPng(8, 6, new Array(48).fill(23))); // relabelled (same image)
+
+    const second = await service.scan(id, ctx());
+    expect(second.index).toMatchObject({ frames: 5, added: 1, updated: 3, removed: 1, unchanged: 1 });
+    // 1 (label), 2, 3, 4 validated again; 2 is now 9 wide, so its old label no longer fits.
+    expect(second.validation).toMatchObject({ checked: 4, ok: 3, badLabels: 1 });
+    const after = service.listFrames(id, { offset: 0, limit: 100 });
+    expect(after.map((f) => f.relPath)).toEqual(['images/1.png', 'images/2.png', 'images/3.png', 'images/4.png', 'images/5.png']);
+    const byRel = new Map(after.map((f) => [f.relPath, f]));
+    for (const rel of ['images/1.png', 'images/2.png', 'images/4.png', 'images/5.png']) expect(byRel.get(rel)!.id).toBe(before.get(rel)!.id);
+    expect(byRel.get('images/5.png')!.status).toBe('ok'); // not re-read: the garbage went unnoticed
+    expect(byRel.get('images/5.png')!.sortKey).toBe(4); // moved along by the new frame 3, without a re-read
+    expect(byRel.get('images/1.png')!.classHistogram![10]).toBe(48); // sky now
+    expect(byRel.get('images/2.png')!.width).toBe(9);
+    expect(service.issues(id).map((i) => [i.relPath, i.code])).toEqual([['images/2.png', 'size_mismatch']]);
+    expect(service.classHistogram(id)[13]).toBe(48); // the new frame's cars
+
+    // Fixing the label clears its issue on the next scan.
+    put(root, 'labels/2.png', greyPng(9, 6, new Array(54).fill(7)));
+    await service.scan(id, ctx());
+    expect(service.issues(id)).toEqual([]);
+    project.close();
+  });
+
+  it('keeps the batches of a cancelled scan and finishes the rest on the next one', async () => {
+    const root = tempDir('many-');
+    for (let s = 0; s < 3; s++) {
+      mkdirSync(join(root, `seq${s}`));
+      for (let f = 0; f < 700; f++) writeFileSync(join(root, `seq${s}/frame_${f}.jpg`), 'x');
+    }
+    const project = openTestProject();
+    const { service, db } = project;
+    const { id } = service.addDataset({ name: 'f', role: 'dashcam', root, format: 'folder' });
+    const stopAfterFirstBatch = cancellingAt((done, note) => note === 'indexing' && done >= 2000);
+    await expect(service.indexFiles(id, stopAfterFirstBatch)).rejects.toBeInstanceOf(CancelledError);
+    const committed = db.prepare('SELECT count(*) FROM frames WHERE dataset_id = ?').pluck().get(id) as number;
+    expect(committed).toBe(2000);
+    const resumed = await service.indexFiles(id, ctx());
+    expect(resumed).toMatchObject({ frames: 2100, added: 100, unchanged: 2000, removed: 0 });
+    const page = service.framePage(id, 698, 4);
+    expect(page.total).toBe(2100);
+    expect(page.frames.map((f) => f.relPath)).toEqual(['seq0/frame_698.jpg', 'seq0/frame_699.jpg', 'seq1/frame_0.jpg', 'seq1/frame_1.jpg']);
+    project.close();
+  });
+
+  it('resumes an interrupted validation where it stopped', async () => {
+    const root = tempDir('val-');
+    for (let f = 0; f < 150; f++) put(root, `frame_${f}.jpg`, await photoJpeg(4, 4));
+    const project = openTestProject();
+    const { service } = project;
+    const { id } = service.addDataset({ name: 'f', role: 'dashcam', root });
+    await service.indexFiles(id, ctx());
+    const stop = cancellingAt((done, note) => note === 'validating' && done > 0);
+    await expect(service.validateFrames(id, stop)).rejects.toBeInstanceOf(CancelledError);
+    const pendingAfterCancel = service.listFrames(id, { offset: 0, limit: 1000 }).filter((f) => f.status === 'pending').length;
+    expect(pendingAfterCancel).toBeGreaterThan(0);
+    expect(pendingAfterCancel).toBeLessThan(150);
+    const rest = await service.validateFrames(id, ctx());
+    expect(rest.checked).toBe(pendingAfterCancel);
+    expect(service.listFrames(id, { offset: 0, limit: 1000 }).every((f) => f.status === 'ok' && f.width === 4)).toBe(true);
+    project.close();
+  });
+
+  it('refuses a second scan of the same dataset while one runs', async () => {
+    const root = tempDir('busy-');
+    put(root, 'frame_1.jpg', 'x');
+    const project = openTestProject();
+    const { id } = project.service.addDataset({ name: 'f', role: 'dashcam', root, format: 'folder' });
+    const running = project.service.indexFiles(id, ctx());
+    await expect(project.service.indexFiles(id, ctx())).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await running;
+    project.close();
+  });
+
+  it('keeps frames under a folder that cannot be listed, and the rest of the dataset', async () => {
+    const root = tempDir('perm-');
+    for (const seq of ['a', 'b']) for (let f = 0; f < 3; f++) put(root, `${seq}/frame_${f}.jpg`, await photoJpeg(4, 4));
+    openUp(root, join(root, 'a'), join(root, 'b'));
+    const project = openTestProject();
+    const { service } = project;
+    const { id } = service.addDataset({ name: 'f', role: 'dashcam', root });
+    await service.scan(id, ctx());
+    chmodSync(join(root, 'b'), 0o000);
+    put(root, 'a/frame_9.jpg', await photoJpeg(4, 4));
+    const again = await withoutRoot(() => service.indexFiles(id, ctx()));
+    chmodSync(join(root, 'b'), 0o755);
+    expect(again).toMatchObject({ added: 1, removed: 0 });
+    expect(service.framePage(id, 0, 100).total).toBe(7);
+    expect(service.issues(id).map((i) => [i.relPath, i.code])).toEqual([['b', 'unreadable']]);
+    // Readable again: the issue goes, nothing was lost.
+    await service.indexFiles(id, ctx());
+    expect(service.issues(id)).toEqual([]);
+    renameSync(join(root, 'b'), join(root, 'c'));
+    expect((await service.indexFiles(id, ctx())).removed).toBe(3);
+    project.close();
+  });
+});
