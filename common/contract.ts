@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
+import { ExecutionProvider, inferenceChannels } from './inferenceContract';
 
 const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const Name = z.string().trim().min(1).max(200);
@@ -150,6 +151,8 @@ export const contract = {
   'jobs:list': { request: Empty, reply: z.array(JobSummary) },
   'jobs:cancel': { request: z.object({ jobId: Id }).strict(), reply: z.null() },
   'inference:providers': { request: Empty, reply: ProviderReport },
+  /** Pins an execution provider (saved in the app home's settings.json); null returns to CUDA, WebGPU, CPU. */
+  'inference:pinProvider': { request: z.object({ provider: ExecutionProvider.nullable() }).strict(), reply: ProviderReport },
   'compare:frames': {
     request: z
       .object({
@@ -164,6 +167,7 @@ export const contract = {
   },
   'compare:frame': { request: z.object({ frameId: Id }).strict(), reply: CompareFrameDetail },
   'compare:models': { request: Empty, reply: z.array(CompareModel) },
+  ...inferenceChannels,
 } as const;
 
 export type Contract = typeof contract;

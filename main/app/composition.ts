@@ -4,11 +4,16 @@ import type { AppInfo } from '../../common/contract';
 import { AppError } from '../../common/errors';
 import { CompareQueryService } from '../compare/compareQueryService';
 import { DatasetService } from '../datasets/datasetService';
+import { InferenceService } from '../inference/inferenceService';
+import { ModelService } from '../inference/modelService';
+import { ProviderProbe } from '../inference/providerProbe';
+import { ProviderService } from '../inference/providerService';
 import { JobService } from '../jobs/jobService';
 import { defaultAppHome, defaultProjectsDir } from '../services/appPaths';
 import { EventBus } from '../services/eventBus';
 import { MediaService, type MediaSource } from '../services/mediaService';
 import { ProjectService, type ProjectScope } from '../services/projectService';
+import { SettingsStore } from '../services/settingsStore';
 import { Dispatcher } from './dispatcher';
 import { createHandlers } from './handlers';
 import { DemoProject } from './demoProject';
@@ -18,6 +23,8 @@ export interface ProjectServices extends ProjectScope {
   readonly datasets: DatasetService;
   readonly jobs: JobService;
   readonly compare: CompareQueryService;
+  readonly models: ModelService;
+  readonly inference: InferenceService;
 }
 
 export interface BackendOptions {
@@ -43,21 +50,32 @@ export interface Backend {
 export function createBackend(options: BackendOptions): Backend {
   const appHome = options.appHome ?? defaultAppHome();
   const events = new EventBus();
-  const projects = new ProjectService<ProjectServices>(appHome, defaultProjectsDir(appHome), events, ({ db }) => {
+  // Execution providers belong to the machine, not the project: probed once, pinned app-wide.
+  const providers = new ProviderService({ settings: new SettingsStore(appHome), probe: new ProviderProbe({ cacheDir: appHome }) });
+  const projects = new ProjectService<ProjectServices>(appHome, defaultProjectsDir(appHome), events, ({ db, cacheDir }) => {
     const datasets = new DatasetService(db);
     const compare = new CompareQueryService(db);
+    const models = new ModelService(db, providers);
+    const inference = new InferenceService({ db, cacheDir, models });
     const jobs = new JobService(db, events, {
       scan: async (params, ctx) => {
         const { datasetId } = params as { datasetId: number };
         await datasets.scan(datasetId, ctx);
         events.emit({ type: 'datasets-changed' });
       },
+      inference: async (params, ctx) => {
+        await inference.execute((params as { runId: number }).runId, ctx);
+      },
     });
     return {
       datasets,
       jobs,
       compare,
+      models,
+      inference,
       dispose: () => {
+        inference.dispose();
+        void models.dispose();
         compare.dispose();
         jobs.dispose();
         datasets.dispose();
@@ -72,6 +90,8 @@ export function createBackend(options: BackendOptions): Backend {
       framePath: (id, kind) => project.scope.datasets.resolveFramePath(id, kind),
       labelTrainIds: (id) => project.scope.datasets.labelTrainIds(id),
       cacheDir: () => project.cacheDir,
+      predictionFile: (frameId, modelId, kind) => project.scope.inference.predictionFile(frameId, modelId, kind),
+      syntheticFile: (frameId) => project.scope.inference.syntheticFile(frameId),
     };
   };
   const info: AppInfo = {
@@ -80,7 +100,7 @@ export function createBackend(options: BackendOptions): Backend {
     appHome,
     platform: process.platform,
   };
-  const dispatcher = new Dispatcher(createHandlers({ projects, demo, info }), (channel, err) =>
+  const dispatcher = new Dispatcher(createHandlers({ projects, demo, info, providers }), (channel, err) =>
     events.emit({ type: 'log', level: 'error', message: `${channel}: ${String(err)}` }),
   );
   return {
@@ -95,6 +115,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
     dispose() {
       projects.dispose();
+      providers.dispose();
       events.dispose();
     },
   };

@@ -28,7 +28,11 @@ export class DemoProject {
 
   async open(): Promise<ProjectSummary> {
     const dir = join(defaultProjectsDir(this.appHome), `${DEMO_NAME}${PROJECT_SUFFIX}`);
-    if (existsSync(dir)) return this.projects.open(dir);
+    if (existsSync(dir)) {
+      const opened = this.projects.open(dir);
+      await this.registerShippedModels();
+      return opened;
+    }
     const summary = this.projects.create(DEMO_NAME);
     const { datasets, jobs } = this.projects.require().scope;
     const sim = datasets.addDataset({ name: 'Simulator (demo)', role: 'sim', root: join(this.folder, 'sim') });
@@ -40,7 +44,20 @@ export class DemoProject {
     datasets.attachGroundTruth(dashcam.id, join(this.folder, 'dashcam_gt'));
     jobs.enqueue('scan', `Scan ${sim.name}`, { datasetId: sim.id });
     jobs.enqueue('scan', `Scan ${dashcam.name}`, { datasetId: dashcam.id });
+    await this.registerShippedModels();
     await jobs.idle();
     return summary;
+  }
+
+  /** Models trained by native-models/ join the demo once they exist (and are refreshed when retrained). */
+  private async registerShippedModels(): Promise<void> {
+    const dir = join(this.resourcesDir, 'native-models', 'models');
+    if (!existsSync(dir)) return;
+    try {
+      await this.projects.require().scope.models.registerShipped(dir);
+    } catch (err) {
+      // A broken shipped model must not keep the demo's datasets from opening; the error names the file.
+      console.warn(`Shipped models not registered: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }

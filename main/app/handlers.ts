@@ -1,4 +1,6 @@
 import type { AppInfo, DatasetSummary } from '../../common/contract';
+import { inspectionReply, modelSummary, runSummary } from '../inference/replies';
+import type { ProviderService } from '../inference/providerService';
 import type { ProjectService } from '../services/projectService';
 import type { ProjectServices } from './composition';
 import type { DemoProject } from './demoProject';
@@ -8,10 +10,11 @@ interface HandlerDeps {
   readonly projects: ProjectService<ProjectServices>;
   readonly demo: DemoProject;
   readonly info: AppInfo;
+  readonly providers: ProviderService;
 }
 
 /** Channel → service call. Payloads arrive here already validated by the dispatcher. */
-export function createHandlers({ projects, demo, info }: HandlerDeps): Handlers {
+export function createHandlers({ projects, demo, info, providers }: HandlerDeps): Handlers {
   const scope = () => projects.require().scope;
   const datasetSummary = (id: number): DatasetSummary => scope().datasets.summary(id);
   return {
@@ -46,7 +49,18 @@ export function createHandlers({ projects, demo, info }: HandlerDeps): Handlers 
       scope().jobs.cancel(jobId);
       return null;
     },
-    'inference:providers': () => ({ active: null, pinned: null, attempts: [] }),
+    'inference:providers': () => providers.report(),
+    'inference:pinProvider': ({ provider }) => providers.pin(provider),
+    'models:list': () => (projects.current() ? scope().models.list().map(modelSummary) : []),
+    'models:inspect': async ({ path }) => inspectionReply(await scope().models.inspect(path)),
+    'models:import': async (request) => modelSummary(await scope().models.import(request)),
+    'inference:run': ({ datasetId, modelIds }) => {
+      const { inference, jobs, models } = scope();
+      const runId = inference.createRun(datasetId, modelIds);
+      const names = modelIds.map((id) => models.get(id).name).join(', ');
+      return { runId, jobId: jobs.enqueue('inference', `Run ${names} on ${datasetSummary(datasetId).name}`, { runId }) };
+    },
+    'inference:runs': () => (projects.current() ? scope().inference.runs().map(runSummary) : []),
     'compare:frames': (query) => scope().compare.frames(query),
     'compare:frame': ({ frameId }) => scope().compare.frame(frameId),
     'compare:models': () => scope().compare.models(),

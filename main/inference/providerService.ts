@@ -24,6 +24,8 @@ export interface ProviderServiceOptions {
   readonly probe: ProviderProbe;
   /** Intra-op threads for CPU sessions; defaults to every core. */
   readonly threads?: number;
+  /** A pin for this process only (the command line's --provider); the saved setting stays as it is. */
+  readonly pinOverride?: ProviderName;
 }
 
 const SETTINGS_KEY = 'inference';
@@ -40,6 +42,7 @@ export class ProviderService {
   constructor(private readonly options: ProviderServiceOptions) {}
 
   pinned(): ProviderName | null {
+    if (this.options.pinOverride) return this.options.pinOverride;
     const value = (this.options.settings.get(SETTINGS_KEY) as { pinnedProvider?: unknown } | undefined)?.pinnedProvider;
     return PROVIDERS.includes(value as ProviderName) ? (value as ProviderName) : null;
   }

@@ -100,7 +100,9 @@ export class JobService {
     const controller = new AbortController();
     this.running = { id: row.id, controller };
     this.setStatus(row.id, 'running', null);
-    const started = Date.now();
+    // Rate counts from the first report: a resumed job reports the work it skipped first, and
+    // counting that as done in no time would promise a far too early finish.
+    let baseline: { at: number; done: number } | null = null;
     let lastEmit = 0;
     const ctx: JobContext = {
       signal: controller.signal,
@@ -109,8 +111,9 @@ export class JobService {
         if (now - lastEmit < PROGRESS_INTERVAL_MS && done < total) return;
         lastEmit = now;
         this.db.prepare("UPDATE jobs SET done = ?, total = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?").run(done, total, row.id);
-        const seconds = (now - started) / 1000;
-        const rate = seconds > 0 ? done / seconds : null;
+        baseline ??= { at: now, done };
+        const seconds = (now - baseline.at) / 1000;
+        const rate = seconds > 0 ? (done - baseline.done) / seconds : null;
         const eta = rate && rate > 0 ? Math.max(0, (total - done) / rate) : null;
         this.emit(row.id, rate, eta);
       },

@@ -15,7 +15,13 @@ export interface MediaSource {
   framePath(frameId: number, kind: 'image' | 'label'): string;
   labelTrainIds(frameId: number): Promise<{ data: Uint8Array; width: number; height: number }>;
   cacheDir(): string;
+  /** Cached inference outputs (absolute paths inside the cache dir). */
+  predictionFile(frameId: number, modelId: number, kind: PredictionKind): string;
+  syntheticFile(frameId: number): string;
 }
+
+const PREDICTION_KINDS = ['mask', 'confidence', 'entropy'] as const;
+type PredictionKind = (typeof PREDICTION_KINDS)[number];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -42,6 +48,10 @@ export class MediaService {
     if (kind === 'frame' && what === 'image' && rest.length === 0) return fileResponse(src.framePath(id, 'image'));
     if (kind === 'frame' && what === 'label' && rest.length === 0) return this.label(src, id);
     if (kind === 'frame' && what === 'thumb' && rest.length === 0) return this.thumb(src, id);
+    if (kind === 'frame' && what === 'synthetic' && rest.length === 0) return fileResponse(src.syntheticFile(id));
+    if (kind === 'prediction' && rest.length === 1 && PREDICTION_KINDS.includes(rest[0] as PredictionKind)) {
+      return fileResponse(src.predictionFile(id, parseId(what), rest[0] as PredictionKind));
+    }
     if (kind === 'dataset' && what === 'file' && rest.length > 0) {
       const rel = rest.map(decodeSegment).join('/');
       return fileResponse(resolveInside(src.datasetRoot(id), rel));
