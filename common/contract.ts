@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
+import { labelsChannels, metricsChannels } from './labelsContract';
 import { ExecutionProvider, inferenceChannels } from './inferenceContract';
 
 const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -167,6 +168,8 @@ export const contract = {
   },
   'compare:frame': { request: z.object({ frameId: Id }).strict(), reply: CompareFrameDetail },
   'compare:models': { request: Empty, reply: z.array(CompareModel) },
+  ...labelsChannels,
+  ...metricsChannels,
   ...inferenceChannels,
 } as const;
 

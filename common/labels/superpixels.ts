@@ -77,11 +77,11 @@ export function slic(rgba: Uint8ClampedArray | Uint8Array, width: number, height
       if (n > 0) for (let f = 0; f < 5; f++) centres[c * 5 + f] = sums[c * 6 + f]! / n;
     }
   }
-  return enforceConnectivity(labels, width, height, Math.max(1, (step * step) >> 2));
+  return enforceConnectivity(labels, width, Math.max(1, (step * step) >> 2));
 }
 
 /** Gives every connected piece its own id and merges pieces smaller than `minSize` into a neighbour. */
-function enforceConnectivity(labels: Int32Array, width: number, height: number, minSize: number): Int32Array {
+function enforceConnectivity(labels: Int32Array, width: number, minSize: number): Int32Array {
   const out = new Int32Array(labels.length).fill(-1);
   let next = 0;
   const queue: number[] = [];

@@ -9,6 +9,8 @@ import { ModelService } from '../inference/modelService';
 import { ProviderProbe } from '../inference/providerProbe';
 import { ProviderService } from '../inference/providerService';
 import { JobService } from '../jobs/jobService';
+import { LabelService } from '../labels/labelService';
+import { MetricsService } from '../metrics/metricsService';
 import { defaultAppHome, defaultProjectsDir } from '../services/appPaths';
 import { EventBus } from '../services/eventBus';
 import { MediaService, type MediaSource } from '../services/mediaService';
@@ -23,6 +25,8 @@ export interface ProjectServices extends ProjectScope {
   readonly datasets: DatasetService;
   readonly jobs: JobService;
   readonly compare: CompareQueryService;
+  readonly labels: LabelService;
+  readonly metrics: MetricsService;
   readonly models: ModelService;
   readonly inference: InferenceService;
 }
@@ -55,9 +59,14 @@ export function createBackend(options: BackendOptions): Backend {
   const projects = new ProjectService<ProjectServices>(appHome, defaultProjectsDir(appHome), events, ({ db, cacheDir }) => {
     const datasets = new DatasetService(db);
     const compare = new CompareQueryService(db);
+    const labels = new LabelService(db, cacheDir);
+    const metrics = new MetricsService(db, cacheDir, datasets, labels.store);
     const models = new ModelService(db, providers);
     const inference = new InferenceService({ db, cacheDir, models });
     const jobs = new JobService(db, events, {
+      metrics: async (_params, ctx) => {
+        await metrics.evaluate(ctx);
+      },
       scan: async (params, ctx) => {
         const { datasetId } = params as { datasetId: number };
         await datasets.scan(datasetId, ctx);
@@ -71,12 +80,16 @@ export function createBackend(options: BackendOptions): Backend {
       datasets,
       jobs,
       compare,
+      labels,
+      metrics,
       models,
       inference,
       dispose: () => {
         inference.dispose();
         void models.dispose();
         compare.dispose();
+        metrics.dispose();
+        labels.dispose();
         jobs.dispose();
         datasets.dispose();
       },

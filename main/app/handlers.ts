@@ -5,6 +5,7 @@ import type { ProjectService } from '../services/projectService';
 import type { ProjectServices } from './composition';
 import type { DemoProject } from './demoProject';
 import type { Handlers } from './dispatcher';
+import { labelAndMetricHandlers } from './labelHandlers';
 
 interface HandlerDeps {
   readonly projects: ProjectService<ProjectServices>;
@@ -64,5 +65,6 @@ export function createHandlers({ projects, demo, info, providers }: HandlerDeps)
     'compare:frames': (query) => scope().compare.frames(query),
     'compare:frame': ({ frameId }) => scope().compare.frame(frameId),
     'compare:models': () => scope().compare.models(),
+    ...labelAndMetricHandlers(scope),
   };
 }

@@ -111,7 +111,7 @@ function referenceMiou(pairs: { gt: Uint8Array; pred: Uint8Array }[], classes: n
   return { iou, miou: valid.reduce((a, b) => a + b, 0) / valid.length, acc: correct / labelled };
 }
 
-function randomMask(rng: SeededRng, n: number, classes: number, ignoreShare: number, present: number[]): Uint8Array {
+function randomMask(rng: SeededRng, n: number, ignoreShare: number, present: number[]): Uint8Array {
   const m = new Uint8Array(n);
   for (let i = 0; i < n; i++) m[i] = rng.next() < ignoreShare ? 255 : present[rng.below(present.length)]!;
   return m;
@@ -128,7 +128,7 @@ describe('against an independent implementation of the Cityscapes formula', () =
       const predClasses = [...present, 255, rng.below(classes)];
       const pairs = Array.from({ length: 1 + rng.below(6) }, () => {
         const n = 50 + rng.below(400);
-        return { gt: randomMask(rng, n, classes, 0.1, present), pred: randomMask(rng, n, classes, 0, predClasses) };
+        return { gt: randomMask(rng, n, 0.1, present), pred: randomMask(rng, n, 0, predClasses) };
       });
       const ours = scoresOf(sumConfusions(pairs.map((p) => confusionOf(p.gt, p.pred))));
       const ref = referenceMiou(pairs, classes);

@@ -1,0 +1,78 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { AppError } from '../../common/errors';
+import { labelIdsToTrainIds, trainIdsToLabelIds } from '../../common/labels/cityscapesIds';
+
+export interface TrainIdMask {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The wire form of a mask: zlib-deflated trainId bytes, base64. Masks compress ~50×. */
+export interface PackedMask {
+  readonly width: number;
+  readonly height: number;
+  readonly data: string;
+}
+
+export function packMask(mask: TrainIdMask): PackedMask {
+  return { width: mask.width, height: mask.height, data: deflateSync(mask.data, { level: 6 }).toString('base64') };
+}
+
+const MAX_MASK_PIXELS = 8192 * 8192;
+
+export function unpackMask(packed: PackedMask): TrainIdMask {
+  const pixels = packed.width * packed.height;
+  if (pixels > MAX_MASK_PIXELS) throw new AppError('BAD_REQUEST', `mask of ${packed.width}×${packed.height} is too large`);
+  let data: Buffer;
+  try {
+    data = inflateSync(Buffer.from(packed.data, 'base64'), { maxOutputLength: pixels + 1 });
+  } catch (err) {
+    throw new AppError('BAD_REQUEST', `mask data does not inflate: ${(err as Error).message}`);
+  }
+  if (data.length !== pixels) {
+    throw new AppError('BAD_REQUEST', `mask data has ${data.length} pixels, expected ${packed.width}×${packed.height}`);
+  }
+  return { width: packed.width, height: packed.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** Reads a single-channel 8-bit PNG (trainIds or labelIds) as stored, first channel only. */
+export async function readGreyPng(path: string): Promise<TrainIdMask> {
+  const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
+  if (info.channels === 1) return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  const out = new Uint8Array(info.width * info.height);
+  for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
+  return { data: out, width: info.width, height: info.height };
+}
+
+export async function readLabelIdPng(path: string): Promise<TrainIdMask> {
+  const mask = await readGreyPng(path);
+  return { ...mask, data: labelIdsToTrainIds(mask.data) };
+}
+
+export async function encodeGreyPng(data: Uint8Array, width: number, height: number): Promise<Buffer> {
+  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 1 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}
+
+/** Writes a trainId mask as a Cityscapes labelIds PNG, atomically: a crash leaves the old file or the new one. */
+export async function writeLabelIdPng(path: string, mask: TrainIdMask): Promise<void> {
+  const body = await encodeGreyPng(trainIdsToLabelIds(mask.data), mask.width, mask.height);
+  writeFileAtomic(path, body);
+}
+
+export function writeFileAtomic(path: string, body: Buffer | string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, body);
+  renameSync(tmp, path);
+}
+
+/** Prediction and label paths in the database may be relative to the project cache. */
+export function cachePath(cacheDir: string, stored: string): string {
+  return isAbsolute(stored) ? stored : join(cacheDir, stored);
+}
