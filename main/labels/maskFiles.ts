@@ -41,7 +41,8 @@ export function unpackMask(packed: PackedMask): TrainIdMask {
 
 /** Reads a single-channel 8-bit PNG (trainIds or labelIds) as stored, first channel only. */
 export async function readGreyPng(path: string): Promise<TrainIdMask> {
-  const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
+  // extractChannel keeps one band: a plain raw() would expand grey to three sRGB channels.
+  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   if (info.channels === 1) return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
@@ -55,6 +56,7 @@ export async function readLabelIdPng(path: string): Promise<TrainIdMask> {
 
 export async function encodeGreyPng(data: Uint8Array, width: number, height: number): Promise<Buffer> {
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
     .png({ compressionLevel: 6 })
     .toBuffer();
 }

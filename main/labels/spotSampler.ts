@@ -1,9 +1,9 @@
 /**
- * Where to ask the user to label. Uniform and stratified draws record, per spot, the weight
- * 1 / (p · N) — p the chance this draw picked that pixel, N the pixels in the population —
- * so a weighted confusion matrix over any mix of such draws is an unbiased estimate of the
- * population's (Horvitz–Thompson per draw). Uniform spots all weigh 1. "Hardest" spots are
- * chosen to be informative to look at, not representative, and weigh 0: they never count.
+ * Where to ask the user to label. Uniform and stratified spots carry the weight K·N_k/N (the
+ * inverse of how over-represented their stratum is; 1 for uniform draws), so the mean of
+ * weight × indicator over any mix of batches is an unbiased estimate of the population's share
+ * (the usual stratified estimator). "Hardest" spots are chosen to be informative to look at,
+ * not representative, and weigh 0: they never count.
  */
 import { NUM_TRAIN_CLASSES } from '../../common/classes';
 import { deriveSeed, SeededRng } from '../../common/metrics/rng';
@@ -46,8 +46,8 @@ export function sampleUniform(frames: readonly SampleFrame[], count: number, see
 }
 
 /**
- * Equal allocation over the classes the model predicts: each draw picks a non-empty class
- * uniformly, then a pixel uniformly among the pixels predicted as that class. Rare classes
+ * Equal allocation over the classes the model predicts: every class gets the same number of
+ * draws, each a pixel picked uniformly among the pixels predicted as that class. Rare classes
  * get spots; the weights K · N_k / N undo the over-sampling in the estimates.
  */
 export async function sampleStratified(
@@ -69,8 +69,12 @@ export async function sampleStratified(
   if (classes.length === 0) return [];
   // Draw everything first, then visit frames in order, so each mask is decoded once.
   const draws: { frame: number; k: number; nth: number }[] = [];
+  let block: number[] = [];
   for (let n = 0; n < count; n++) {
-    const k = classes[rng.below(classes.length)]!;
+    // Equal allocation: each block of K draws visits every class once, in a random order, so
+    // the strata sizes are fixed rather than multinomial (same weights, less variance).
+    if (block.length === 0) block = shuffle([...classes], rng);
+    const k = block.pop()!;
     let target = rng.next() * strata[k]!;
     let chosen = perFrame.length - 1;
     for (let f = 0; f < perFrame.length; f++) {
@@ -173,6 +177,14 @@ function nthOf(data: Uint8Array, value: number, n: number): number {
     }
   }
   return -1;
+}
+
+function shuffle<T>(items: T[], rng: SeededRng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.below(i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }
 
 /** First index whose cumulative value exceeds `target`. */
