@@ -19,7 +19,9 @@ export function predictionPaths(modelId: number, frameId: number) {
  * frame done, so a file without a row is simply rewritten by the next run.
  */
 export async function writeGreyPng(cacheDir: string, rel: string, data: Uint8Array, width: number, height: number): Promise<void> {
+  // Without 'b-w', sharp writes one-channel data as an RGB PNG (three times the bytes).
   const body = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
     .png({ compressionLevel: 6, adaptiveFiltering: false })
     .toBuffer();
   const path = join(cacheDir, rel);

@@ -56,7 +56,8 @@ export async function inspectModel(path: string, kindHint?: 'segmentation' | 'di
   try {
     const cardPath = findCardFile(path);
     const cardFile = cardPath ? readCardFile(cardPath) : null;
-    const base = resolveCard({ ...(cardFile ?? {}), ...(kindHint && !cardFile?.kind ? { kind: kindHint } : {}) });
+    // The role the user picked decides what the file must be; the checks below then hold it to that.
+    const base = resolveCard({ ...(cardFile ?? {}), ...(kindHint ? { kind: kindHint } : {}) });
     const input = pickInput(session, file, base.inputName);
     const output = pickOutput(session, file, base.outputName);
     const inputShape = input.shape;

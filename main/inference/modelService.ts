@@ -83,8 +83,9 @@ export class ModelService {
 
   /** Registers a model file; what the file and its card cannot say comes from `req` or the defaults. */
   async import(req: ImportRequest): Promise<ModelRecord> {
-    const role = req.role ?? 'custom';
-    const inspection = await this.inspect(req.path, role === 'discriminator' ? 'discriminator' : undefined);
+    const hint = req.role === 'discriminator' ? 'discriminator' : req.role ? 'segmentation' : undefined;
+    const inspection = await this.inspect(req.path, hint);
+    const role = req.role ?? (inspection.card.kind === 'discriminator' ? 'discriminator' : 'custom');
     const name = req.name ?? inspection.cardFile?.name ?? basename(inspection.path).replace(/\.onnx$/i, '');
     if (this.db.prepare('SELECT 1 FROM models WHERE name = ?').get(name)) {
       throw new AppError('BAD_REQUEST', `a model named "${name}" already exists in this project`);

@@ -22,8 +22,8 @@ export function linearTaps(inLen: number, outLen: number): { i0: Int32Array; i1:
 /**
  * Labels of the logits bilinearly resized to H x W, then argmax: what evaluation scores, without
  * materialising C x H x W floats. Where the four source pixels agree on their argmax the result is
- * that class (a convex combination cannot overtake a logit that wins at every corner), so only
- * pixels on class boundaries pay for interpolating all C channels.
+ * that class (a convex combination cannot overtake a logit that wins at every corner), so such
+ * cells are filled as runs and only pixels on class boundaries pay for interpolating all C channels.
  */
 export function upsampleLabels(
   labels: Uint8Array,
@@ -41,36 +41,58 @@ export function upsampleLabels(
   }
   const ys = linearTaps(h, outH);
   const xs = linearTaps(w, outW);
+  // Consecutive output columns that read the same pair of source columns form one run.
+  const runs: number[] = [];
+  for (let x = 0; x < outW; x++) {
+    if (x === 0 || xs.i0[x] !== xs.i0[x - 1] || xs.i1[x] !== xs.i1[x - 1]) runs.push(x);
+  }
+  runs.push(outW);
   const plane = h * w;
+  const lo = new Float64Array(classes);
+  const slope = new Float64Array(classes);
+  const argAt = (tx: number): number => {
+    let best = -Infinity;
+    let arg = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = lo[c]! + slope[c]! * tx;
+      if (v > best) {
+        best = v;
+        arg = c;
+      }
+    }
+    return arg;
+  };
   for (let y = 0; y < outH; y++) {
     const r0 = ys.i0[y]! * w;
     const r1 = ys.i1[y]! * w;
     const ty = ys.t[y]!;
     const row = y * outW;
-    for (let x = 0; x < outW; x++) {
-      const c0 = xs.i0[x]!;
-      const c1 = xs.i1[x]!;
+    for (let k = 0; k + 1 < runs.length; k++) {
+      const start = runs[k]!;
+      const end = runs[k + 1]!;
+      const c0 = xs.i0[start]!;
+      const c1 = xs.i1[start]!;
       const a = labels[r0 + c0]!;
       if (a === labels[r0 + c1] && a === labels[r1 + c0] && a === labels[r1 + c1]) {
-        out[row + x] = a;
+        out.fill(a, row + start, row + end);
         continue;
       }
-      const tx = xs.t[x]!;
-      const w00 = (1 - ty) * (1 - tx);
-      const w01 = (1 - ty) * tx;
-      const w10 = ty * (1 - tx);
-      const w11 = ty * tx;
-      let best = -Infinity;
-      let arg = 0;
+      // Along a run each class's interpolated logit is linear in tx: lo + (hi - lo) * tx. A class
+      // that wins at both ends of the run wins everywhere between (differences of lines keep sign).
       for (let c = 0, base = 0; c < classes; c++, base += plane) {
-        const v =
-          w00 * logits[base + r0 + c0]! + w01 * logits[base + r0 + c1]! + w10 * logits[base + r1 + c0]! + w11 * logits[base + r1 + c1]!;
-        if (v > best) {
-          best = v;
-          arg = c;
-        }
+        const l = (1 - ty) * logits[base + r0 + c0]! + ty * logits[base + r1 + c0]!;
+        lo[c] = l;
+        slope[c] = (1 - ty) * logits[base + r0 + c1]! + ty * logits[base + r1 + c1]! - l;
       }
-      out[row + x] = arg;
+      const first = argAt(xs.t[start]!);
+      const last = end - 1 > start ? argAt(xs.t[end - 1]!) : first;
+      if (first === last) {
+        out.fill(first, row + start, row + end);
+        continue;
+      }
+      out[row + start] = first;
+      out[row + end - 1] = last;
+      for (let x = start + 1; x < end - 1; x++) out[row + x] = argAt(xs.t[x]!);
     }
   }
   return out;
@@ -135,7 +157,7 @@ export function statsFromLogits(logits: Float32Array, classes: number, h: number
 }
 
 export function classHistogram(labels: Uint8Array, classes: number): number[] {
-  const counts = new Float64Array(256);
+  const counts = new Uint32Array(256);
   for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
   return Array.from(counts.subarray(0, classes));
 }

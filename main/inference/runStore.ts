@@ -31,7 +31,9 @@ export function sqlFrameSource(db: Db): FrameSource {
     frames(datasetId) {
       const rows = db
         .prepare(
-          'SELECT f.id, f.rel_path, d.root FROM frames f JOIN datasets d ON d.id = f.dataset_id WHERE f.dataset_id = ? ORDER BY f.sort_key, f.id',
+          // Frames the scanner found undecodable would only fail again here.
+          `SELECT f.id, f.rel_path, d.root FROM frames f JOIN datasets d ON d.id = f.dataset_id
+           WHERE f.dataset_id = ? AND f.status != 'bad_image' ORDER BY f.sort_key, f.id`,
         )
         .all(datasetId) as { id: number; rel_path: string; root: string }[];
       return rows.map((r) => ({ id: r.id, path: join(r.root, r.rel_path) }));

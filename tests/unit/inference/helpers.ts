@@ -1,4 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -57,7 +58,7 @@ export async function addDataset(
   db: Db,
   root: string,
   count: number,
-  size: { width: number; height: number },
+  sizes: { width: number; height: number } | readonly { width: number; height: number }[],
   name = 'dashcam',
 ): Promise<{ datasetId: number; frameIds: number[] }> {
   mkdirSync(root, { recursive: true });
@@ -66,6 +67,7 @@ export async function addDataset(
   );
   const frameIds: number[] = [];
   for (let i = 0; i < count; i++) {
+    const size = Array.isArray(sizes) ? sizes[i % sizes.length]! : (sizes as { width: number; height: number });
     const rel = `f${String(i).padStart(4, '0')}.png`;
     await writeFrame(join(root, rel), size.width, size.height, i + 1);
     const st = statSync(join(root, rel));
@@ -83,4 +85,23 @@ export function makeServices(p: TestProject, appHome: string, opts: { post?: Pos
   const models = new ModelService(p.db, providers, opts.post);
   const inference = new InferenceService({ db: p.db, cacheDir: p.cacheDir, models });
   return { settings, providers, models, inference };
+}
+
+const PYTHON = '/usr/bin/python3';
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+
+/**
+ * A torchvision segmentation model (random weights, 19 classes, output "out"), exported on first
+ * use with Debian's torch into .cache/models (too big to commit). Returns the reason instead of
+ * a path where torch is missing, so tests can skip and say why.
+ */
+export function torchvisionModel(arch: 'lraspp' | 'deeplabv3'): { path: string } | { skip: string } {
+  const path = join(REPO, '.cache', 'models', `${arch}.onnx`);
+  if (existsSync(path)) return { path };
+  if (!existsSync(PYTHON)) return { skip: `${PYTHON} is missing (apt-get install python3-torch python3-torchvision python3-onnx)` };
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skip: `${PYTHON} has no torch/torchvision/onnx: ${probe.stderr.trim().split('\n').pop()}` };
+  const made = spawnSync(PYTHON, [join(MODELS_DIR, 'make_models.py'), 'torchvision', arch, path], { encoding: 'utf8', timeout: 300_000 });
+  if (made.status !== 0 || !existsSync(path)) return { skip: `exporting ${arch} failed: ${made.stderr.trim().split('\n').pop()}` };
+  return { path };
 }

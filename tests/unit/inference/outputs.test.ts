@@ -1,0 +1,166 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detachedJobContext } from '../../../main/jobs/jobContext';
+import type { ModelRecord } from '../../../main/inference/modelService';
+import type { PostMode } from '../../../main/inference/sessions';
+import { MediaService } from '../../../main/services/mediaService';
+import { makeTempDir } from '../../helpers/tempDir';
+import { addDataset, makeServices, model, openTestProject, torchvisionModel, type TestProject } from './helpers';
+import { argmax, bilinear, directRun, maxAbsDiff, readPng, referenceInput, sameFraction, softmaxStats } from './reference';
+
+interface PredictionDb {
+  mask_path: string;
+  confidence_path: string;
+  entropy_path: string;
+  class_histogram: string;
+  mean_entropy: number;
+  mean_confidence: number;
+}
+
+/** Checks one cached prediction against a direct ORT call on the model file and the obvious post-processing. */
+async function expectMatchesDirect(p: TestProject, frameId: number, m: ModelRecord, modelPath: string): Promise<void> {
+  const frame = p.db.prepare('SELECT f.rel_path, d.root FROM frames f JOIN datasets d ON d.id = f.dataset_id WHERE f.id = ?').get(frameId) as {
+    rel_path: string;
+    root: string;
+  };
+  const row = p.db.prepare('SELECT * FROM predictions WHERE frame_id = ? AND model_id = ?').get(frameId, m.id) as PredictionDb;
+  expect(row).toBeDefined();
+  const { height, width } = m.card.inputSize;
+  const input = await referenceInput(join(frame.root, frame.rel_path), height, width, m.card.normalization.mean, m.card.normalization.std);
+  const out = await directRun(modelPath, m.card.inputName!, m.card.outputName!, input.data, [1, 3, height, width]);
+  const [, classes, h, w] = out.dims as [number, number, number, number];
+  const H = input.frameHeight;
+  const W = input.frameWidth;
+
+  const mask = await readPng(join(p.cacheDir, row.mask_path));
+  expect([mask.width, mask.height]).toEqual([W, H]);
+  const refMask = argmax(bilinear(out.data, classes, h, w, H, W), classes, H * W);
+  // Exact up to float rounding at near-ties between two classes.
+  expect(sameFraction(mask.data, refMask)).toBeGreaterThanOrEqual(0.9999);
+
+  const stats = softmaxStats(out.data, classes, h * w);
+  const conf = await readPng(join(p.cacheDir, row.confidence_path));
+  const ent = await readPng(join(p.cacheDir, row.entropy_path));
+  expect([conf.width, conf.height, ent.width, ent.height]).toEqual([w, h, w, h]);
+  expect(maxAbsDiff(conf.data, Array.from(stats.confidence, (v) => Math.round(v * 255)))).toBeLessThanOrEqual(1);
+  expect(maxAbsDiff(ent.data, Array.from(stats.entropy, (v) => Math.round((v / Math.log(classes)) * 255)))).toBeLessThanOrEqual(1);
+  const avg = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+  expect(row.mean_confidence).toBeCloseTo(avg(stats.confidence), 5);
+  expect(row.mean_entropy).toBeCloseTo(avg(stats.entropy) / Math.log(classes), 5);
+
+  const histogram = JSON.parse(row.class_histogram) as number[];
+  const counts = new Array<number>(classes).fill(0);
+  for (const v of mask.data) counts[v]!++;
+  expect(histogram).toEqual(counts);
+}
+
+describe.each<PostMode>(['graph', 'js'])('inference outputs (%s post-processing) equal a direct ORT call', (post) => {
+  const tmp = makeTempDir('s2r-outputs-');
+  let p: TestProject;
+  let svc: ReturnType<typeof makeServices>;
+  let frameIds: number[];
+  let seg: ModelRecord;
+  let adapted: ModelRecord;
+  let disc: ModelRecord;
+
+  beforeAll(async () => {
+    p = openTestProject(join(tmp.path, 'project'));
+    // A frame that needs resizing both ways, and one already at the model's input size.
+    ({ frameIds } = await addDataset(p.db, join(tmp.path, 'frames'), 3, [
+      { width: 300, height: 150 },
+      { width: 128, height: 64 },
+      { width: 97, height: 203 },
+    ]));
+    svc = makeServices(p, join(tmp.path, 'home'), { post });
+    seg = await svc.models.import({ path: model('tiny_seg.onnx'), role: 'source_only' });
+    adapted = await svc.models.import({ path: model('tiny_seg_b.onnx'), role: 'adapted' });
+    disc = await svc.models.import({ path: model('tiny_disc.onnx'), role: 'discriminator' });
+    const runId = svc.inference.createRun(1, [seg.id, adapted.id, disc.id]);
+    const outcome = await svc.inference.execute(runId, detachedJobContext());
+    expect(outcome).toMatchObject({ processed: 3, skipped: 0, failed: 0, providers: ['cpu'] });
+  });
+  afterAll(async () => {
+    await svc.models.dispose();
+    p.db.close();
+    tmp.cleanup();
+  });
+
+  it('writes masks at frame resolution and confidence and entropy maps that match', async () => {
+    for (const id of frameIds) {
+      await expectMatchesDirect(p, id, seg, model('tiny_seg.onnx'));
+      await expectMatchesDirect(p, id, adapted, model('tiny_seg_b.onnx'));
+    }
+  });
+
+  it('scores each frame with the discriminator and the source-only vs adapted disagreement', async () => {
+    for (const id of frameIds) {
+      const stats = p.db.prepare('SELECT * FROM frame_stats WHERE frame_id = ?').get(id) as { disagreement: number; synthetic_score: number };
+      const a = await readPng(svc.inference.predictionFile(id, seg.id, 'mask'));
+      const b = await readPng(svc.inference.predictionFile(id, adapted.id, 'mask'));
+      expect(stats.disagreement).toBeCloseTo(1 - sameFraction(a.data, b.data), 12);
+
+      // The discriminator reads the softmax of the model its card names (tiny_seg.onnx).
+      const frame = p.db.prepare('SELECT f.rel_path, d.root FROM frames f JOIN datasets d ON d.id = f.dataset_id WHERE f.id = ?').get(id) as {
+        rel_path: string;
+        root: string;
+      };
+      const input = await referenceInput(join(frame.root, frame.rel_path), 64, 128, seg.card.normalization.mean, seg.card.normalization.std);
+      const logits = await directRun(model('tiny_seg.onnx'), 'input', 'logits', input.data, [1, 3, 64, 128]);
+      const { probs } = softmaxStats(logits.data, 19, 64 * 128);
+      const patch = await directRun(model('tiny_disc.onnx'), 'input', 'logits', probs, [1, 19, 64, 128]);
+      const [, , ph, pw] = patch.dims as [number, number, number, number];
+      const synthetic = bilinear(Float32Array.from(patch.data, (z) => 1 - 1 / (1 + Math.exp(-z))), 1, ph, pw, 64, 128);
+      const png = await readPng(svc.inference.syntheticFile(id));
+      expect([png.width, png.height]).toEqual([128, 64]);
+      expect(maxAbsDiff(png.data, Array.from(synthetic, (v) => Math.round(v * 255)))).toBeLessThanOrEqual(1);
+      expect(stats.synthetic_score).toBeCloseTo(synthetic.reduce((s, v) => s + v, 0) / synthetic.length, 5);
+    }
+  });
+
+  it('serves the cached files through the media routes', async () => {
+    const media = new MediaService(() => ({
+      datasetRoot: () => tmp.path,
+      framePath: () => tmp.path,
+      labelTrainIds: () => Promise.reject(new Error('unused')),
+      cacheDir: () => p.cacheDir,
+      predictionFile: (f, m, k) => svc.inference.predictionFile(f, m, k),
+      syntheticFile: (f) => svc.inference.syntheticFile(f),
+    }));
+    const id = frameIds[0]!;
+    for (const kind of ['mask', 'confidence', 'entropy'] as const) {
+      const res = await media.get(`prediction/${id}/${seg.id}/${kind}`);
+      expect(res.contentType).toBe('image/png');
+      expect((await readPng(svc.inference.predictionFile(id, seg.id, kind))).data.length).toBeGreaterThan(0);
+    }
+    expect((await media.get(`frame/${id}/synthetic`)).contentType).toBe('image/png');
+    await expect(media.get(`prediction/${id}/999/mask`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(media.get(`prediction/${id}/${seg.id}/logits`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+const lraspp = torchvisionModel('lraspp');
+describe.skipIf('skip' in lraspp)(`torchvision LR-ASPP export (output "out") ${'skip' in lraspp ? `skipped: ${lraspp.skip}` : ''}`, () => {
+  it('is inspected, imported with the Cityscapes defaults, and run with outputs equal to a direct ORT call', async () => {
+    const path = (lraspp as { path: string }).path;
+    const tmp = makeTempDir('s2r-lraspp-');
+    const p = openTestProject(join(tmp.path, 'project'));
+    const svc = makeServices(p, join(tmp.path, 'home'), { threads: 2 });
+    try {
+      const inspection = await svc.models.inspect(path);
+      expect(inspection).toMatchObject({ inputName: 'input', outputName: 'out', outputShape: [1, 19, 64, 128], cardPath: null });
+      expect(inspection.needs).toEqual(['classes', 'normalization', 'inputSize']);
+      // Only the input size is given; classes and normalisation default to the 19-class Cityscapes card.
+      const m = await svc.models.import({ path, inputSize: { height: 128, width: 256 } });
+      expect(m.card.classNames).toHaveLength(19);
+      expect(m.card.classNames[0]).toBe('road');
+      const { frameIds } = await addDataset(p.db, join(tmp.path, 'frames'), 2, { width: 512, height: 256 });
+      const outcome = await svc.inference.execute(svc.inference.createRun(1, [m.id]), detachedJobContext());
+      expect(outcome.processed).toBe(2);
+      for (const id of frameIds) await expectMatchesDirect(p, id, m, path);
+    } finally {
+      await svc.models.dispose();
+      p.db.close();
+      tmp.cleanup();
+    }
+  }, 120_000);
+});
