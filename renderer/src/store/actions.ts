@@ -8,6 +8,12 @@ export function navigate(route: Route): void {
   store.dispatch({ type: 'route', route });
 }
 
+/** Opens a frame in the Compare view; Compare reads `selectedFrame` from the store. */
+export function selectFrame(frameId: number, datasetId: number | null = null): void {
+  store.dispatch({ type: 'selectFrame', frameId, datasetId });
+  navigate('compare');
+}
+
 export function notifyError(err: unknown): void {
   const text = err instanceof ClientError || err instanceof Error ? err.message : String(err);
   store.dispatch({ type: 'notice', notice: { level: 'error', text } });

@@ -25,6 +25,8 @@ export interface AppState {
   jobs: Record<number, JobView>;
   providers: ProviderReport | null;
   notice: { level: 'info' | 'error'; text: string } | null;
+  /** A frame another view asked Compare to show (the Metrics timeline sets it). */
+  selectedFrame: { frameId: number; datasetId: number | null } | null;
 }
 
 export type Action =
@@ -36,6 +38,7 @@ export type Action =
   | { type: 'job'; job: JobView }
   | { type: 'jobs'; jobs: JobSummary[] }
   | { type: 'providers'; providers: ProviderReport }
+  | { type: 'selectFrame'; frameId: number; datasetId: number | null }
   | { type: 'notice'; notice: AppState['notice'] };
 
 export const initialState: AppState = {
@@ -47,6 +50,7 @@ export const initialState: AppState = {
   jobs: {},
   providers: null,
   notice: null,
+  selectedFrame: null,
 };
 
 export function reduce(state: AppState, action: Action): AppState {
@@ -74,6 +78,8 @@ export function reduce(state: AppState, action: Action): AppState {
       return { ...state, providers: action.providers };
     case 'notice':
       return { ...state, notice: action.notice };
+    case 'selectFrame':
+      return { ...state, selectedFrame: { frameId: action.frameId, datasetId: action.datasetId } };
   }
 }
 
