@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { useRef, useSyncExternalStore } from 'react';
 import type {
   AppInfo,
   DatasetSummary,
@@ -7,6 +7,7 @@ import type {
   ProviderReport,
   RecentProject,
 } from '../../../common/contract';
+import { initialCompareState, reduceCompare, type CompareChange, type CompareState } from './compareSlice';
 
 export type Route = 'home' | 'data' | 'compare' | 'label' | 'metrics';
 export const ROUTES: readonly Route[] = ['home', 'data', 'compare', 'label', 'metrics'];
@@ -27,6 +28,7 @@ export interface AppState {
   notice: { level: 'info' | 'error'; text: string } | null;
   /** A frame another view asked Compare to show (the Metrics timeline sets it). */
   selectedFrame: { frameId: number; datasetId: number | null } | null;
+  compare: CompareState;
 }
 
 export type Action =
@@ -39,7 +41,8 @@ export type Action =
   | { type: 'jobs'; jobs: JobSummary[] }
   | { type: 'providers'; providers: ProviderReport }
   | { type: 'selectFrame'; frameId: number; datasetId: number | null }
-  | { type: 'notice'; notice: AppState['notice'] };
+  | { type: 'notice'; notice: AppState['notice'] }
+  | { type: 'compare'; change: CompareChange };
 
 export const initialState: AppState = {
   route: 'home',
@@ -51,6 +54,7 @@ export const initialState: AppState = {
   providers: null,
   notice: null,
   selectedFrame: null,
+  compare: initialCompareState,
 };
 
 export function reduce(state: AppState, action: Action): AppState {
@@ -62,7 +66,7 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'project':
       return action.project?.path === state.project?.path
         ? { ...state, project: action.project }
-        : { ...state, project: action.project, datasets: [], jobs: {} };
+        : { ...state, project: action.project, datasets: [], jobs: {}, compare: initialCompareState };
     case 'recent':
       return { ...state, recent: action.recent };
     case 'datasets':
@@ -80,6 +84,8 @@ export function reduce(state: AppState, action: Action): AppState {
       return { ...state, notice: action.notice };
     case 'selectFrame':
       return { ...state, selectedFrame: { frameId: action.frameId, datasetId: action.datasetId } };
+    case 'compare':
+      return { ...state, compare: reduceCompare(state.compare, action.change) };
   }
 }
 
@@ -104,7 +110,18 @@ export class Store {
 export const store = new Store();
 
 export function useAppState<T>(selector: (state: AppState) => T): T {
-  return useSyncExternalStore(store.subscribe, () => selector(store.getState()));
+  // A selector that derives a fresh array (selectRunningJobs) would hand React a new
+  // snapshot on every call, which it treats as a change and re-renders forever; the
+  // result is therefore reused until the state or the selector changes.
+  const cache = useRef<{ state: AppState; selector: (state: AppState) => T; value: T } | null>(null);
+  return useSyncExternalStore(store.subscribe, () => {
+    const state = store.getState();
+    const hit = cache.current;
+    if (hit && hit.state === state && hit.selector === selector) return hit.value;
+    const value = selector(state);
+    cache.current = { state, selector, value };
+    return value;
+  });
 }
 
 export const selectRunningJobs = (s: AppState): JobView[] =>
