@@ -38,10 +38,35 @@ export async function loadPaneFrames(pane: PaneId, append = false): Promise<void
     });
     if (request !== latestRequest[pane]) return;
     changeCompare({ kind: 'frames', pane, frames: page.frames, total: page.total, append, keepFrameId });
+    await continueSeek(pane);
   } catch (err) {
     if (request === latestRequest[pane]) changeCompare({ kind: 'frames', pane, frames: [], total: 0, append: false, keepFrameId });
     notifyError(err);
   }
+}
+
+/** Pages on until a sought frame is loaded; a frame the filter hides clears the filter. */
+async function continueSeek(pane: PaneId): Promise<void> {
+  const p = compareState().panes[pane];
+  if (p.seekFrameId === null) return;
+  if (p.frames.length < p.total) return loadPaneFrames(pane, true);
+  if (Object.keys(compareState().filter).length > 0) {
+    changeCompare({ kind: 'filter', filter: {} });
+  } else {
+    changeCompare({ kind: 'seek', pane, frameId: null });
+  }
+}
+
+/** Shows a frame another view picked: its folder in its pane, that pane active. */
+export async function openFrame(frameId: number): Promise<void> {
+  const { dataset } = await api.call('compare:frame', { frameId });
+  const pane = dataset.role;
+  changeCompare({ kind: 'activePane', pane });
+  const sameDataset = compareState().panes[pane].datasetId === dataset.id;
+  if (!sameDataset) changeCompare({ kind: 'dataset', pane, datasetId: dataset.id });
+  changeCompare({ kind: 'seek', pane, frameId });
+  // A new dataset is loaded by its pane; in the same one, page on from what is loaded.
+  if (sameDataset) await continueSeek(pane);
 }
 
 export function reloadAllPanes(): void {

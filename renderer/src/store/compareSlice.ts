@@ -25,6 +25,8 @@ export interface PaneState {
   readonly total: number;
   readonly loading: boolean;
   readonly index: number;
+  /** A frame asked for by id (from another view) that the loaded pages do not hold yet. */
+  readonly seekFrameId: number | null;
   readonly mode: PaneMode;
   readonly opacity: number;
   /** Which model the single-model modes show: a = source-only, b = adapted. */
@@ -56,6 +58,7 @@ export type CompareChange =
   | { kind: 'frames'; pane: PaneId; frames: CompareFrameRow[]; total: number; append: boolean; keepFrameId: number | null }
   | { kind: 'step'; panes: readonly PaneId[]; delta: number }
   | { kind: 'goTo'; pane: PaneId; index: number }
+  | { kind: 'seek'; pane: PaneId; frameId: number | null }
   | { kind: 'mode'; pane: PaneId; mode: PaneMode }
   | { kind: 'opacity'; pane: PaneId; opacity: number }
   | { kind: 'paneModel'; pane: PaneId; model: 'a' | 'b' }
@@ -75,6 +78,7 @@ const initialPane: PaneState = {
   total: 0,
   loading: false,
   index: 0,
+  seekFrameId: null,
   mode: 'mask',
   opacity: 0.6,
   model: 'b',
@@ -107,16 +111,18 @@ export function reduceCompare(state: CompareState, change: CompareChange): Compa
     case 'pickModels':
       return { ...state, modelA: change.a, modelB: change.b };
     case 'dataset':
-      return pane(change.pane, { datasetId: change.datasetId, frames: [], total: 0, index: 0 });
+      return pane(change.pane, { datasetId: change.datasetId, frames: [], total: 0, index: 0, seekFrameId: null });
     case 'framesLoading':
       return pane(change.pane, { loading: true });
     case 'frames': {
       const current = state.panes[change.pane];
       const frames = change.append ? [...current.frames, ...change.frames] : change.frames;
       // Re-sorting keeps the frame the user was looking at, wherever it moved to.
-      const kept = change.keepFrameId === null ? -1 : frames.findIndex((f) => f.id === change.keepFrameId);
-      const index = change.append ? current.index : Math.max(0, kept);
-      return pane(change.pane, { frames, total: change.total, loading: false, index });
+      const wanted = current.seekFrameId ?? change.keepFrameId;
+      const found = wanted === null ? -1 : frames.findIndex((f) => f.id === wanted);
+      const index = found >= 0 ? found : change.append ? current.index : 0;
+      const seekFrameId = found >= 0 ? null : current.seekFrameId;
+      return pane(change.pane, { frames, total: change.total, loading: false, index, seekFrameId });
     }
     case 'step': {
       let next = state;
@@ -131,6 +137,10 @@ export function reduceCompare(state: CompareState, change: CompareChange): Compa
     case 'goTo': {
       const p = state.panes[change.pane];
       return pane(change.pane, { index: clamp(change.index, 0, Math.max(0, p.frames.length - 1)) });
+    }
+    case 'seek': {
+      const found = state.panes[change.pane].frames.findIndex((f) => f.id === change.frameId);
+      return found >= 0 ? pane(change.pane, { index: found, seekFrameId: null }) : pane(change.pane, { seekFrameId: change.frameId });
     }
     case 'mode':
       return pane(change.pane, { mode: change.mode });

@@ -1,0 +1,125 @@
+/**
+ * The compare pane's one shader. Masks are R8UI class-index textures read with texelFetch
+ * (no filtering can blend two class ids into a third) and coloured through a 256x1
+ * palette; class visibility is a bitmask uniform. So opacity, class toggles, modes and
+ * pan/zoom all change uniforms only: nothing is re-uploaded.
+ */
+
+/** Values of the uMode uniform. */
+export const SHADER_MODE = { image: 0, mask: 1, split: 2, disagreement: 3, heat: 4 } as const;
+
+/** Disagreeing pixels in disagreement mode (pure magenta-pink reads on any scene). */
+export const HIGHLIGHT_RGB: readonly [number, number, number] = [255, 46, 136];
+/** Canvas outside the image. */
+export const BACKGROUND_RGB: readonly [number, number, number] = [11, 12, 16];
+
+export const VERTEX_SHADER = /* glsl */ `
+in vec3 position;
+void main() {
+  gl_Position = vec4(position.xy, 0.0, 1.0);
+}
+`;
+
+export const FRAGMENT_SHADER = /* glsl */ `
+precision highp float;
+precision highp int;
+precision highp usampler2D;
+
+uniform sampler2D uImage;
+uniform usampler2D uMaskA;
+uniform usampler2D uMaskB;
+uniform sampler2D uHeat;
+uniform sampler2D uPalette;
+uniform bool uHasImage;
+uniform bool uHasA;
+uniform bool uHasB;
+uniform bool uHasHeat;
+uniform int uMode;
+uniform uint uVisible;
+uniform float uOpacity;
+uniform float uSplitX;
+uniform vec2 uImageSize;
+uniform float uScale;
+uniform vec2 uOffset;
+uniform float uBufferHeight;
+uniform vec3 uBackground;
+uniform vec3 uHighlight;
+
+out vec4 fragColor;
+
+ivec2 texelOf(vec2 uv, ivec2 size) {
+  return clamp(ivec2(floor(uv * vec2(size))), ivec2(0), size - 1);
+}
+
+uint classAt(usampler2D mask, vec2 uv) {
+  return texelFetch(mask, texelOf(uv, textureSize(mask, 0)), 0).r;
+}
+
+bool isVisible(uint c) {
+  return c < 32u && ((uVisible >> c) & 1u) == 1u;
+}
+
+vec3 overlay(vec3 base, uint c) {
+  if (!isVisible(c)) return base;
+  return mix(base, texelFetch(uPalette, ivec2(int(c), 0), 0).rgb, uOpacity);
+}
+
+// Turbo colour map, polynomial fit (Mikhailov, Google AI, 2019).
+vec3 turbo(float x) {
+  const vec4 r4 = vec4(0.13572138, 4.61539260, -42.66032258, 132.13108234);
+  const vec4 g4 = vec4(0.09140261, 2.19418839, 4.84296658, -14.18503333);
+  const vec4 b4 = vec4(0.10667330, 12.64194608, -60.58204836, 110.36276771);
+  const vec2 r2 = vec2(-152.94239396, 59.28637943);
+  const vec2 g2 = vec2(4.27729857, 2.82956604);
+  const vec2 b2 = vec2(-89.90310912, 27.34824973);
+  x = clamp(x, 0.0, 1.0);
+  vec4 v4 = vec4(1.0, x, x * x, x * x * x);
+  vec2 v2 = v4.zw * v4.z;
+  return clamp(vec3(dot(v4, r4) + dot(v2, r2), dot(v4, g4) + dot(v2, g2), dot(v4, b4) + dot(v2, b2)), 0.0, 1.0);
+}
+
+void main() {
+  vec2 px = vec2(gl_FragCoord.x, uBufferHeight - gl_FragCoord.y);
+  vec2 img = (px - uOffset) / uScale;
+  if (img.x < 0.0 || img.y < 0.0 || img.x >= uImageSize.x || img.y >= uImageSize.y) {
+    fragColor = vec4(uBackground, 1.0);
+    return;
+  }
+  vec2 uv = img / uImageSize;
+  vec3 base = uHasImage ? texture(uImage, uv).rgb : vec3(0.0);
+  vec3 colour = base;
+  if (uMode == 1) {
+    if (uHasA) colour = overlay(base, classAt(uMaskA, uv));
+  } else if (uMode == 2) {
+    if (gl_FragCoord.x < uSplitX) {
+      if (uHasA) colour = overlay(base, classAt(uMaskA, uv));
+    } else if (uHasB) {
+      colour = overlay(base, classAt(uMaskB, uv));
+    }
+  } else if (uMode == 3) {
+    // Agreement fades to a dim grey image so only the disagreement carries colour.
+    colour = vec3(dot(base, vec3(0.299, 0.587, 0.114)) * 0.45);
+    if (uHasA && uHasB) {
+      uint a = classAt(uMaskA, uv);
+      uint b = classAt(uMaskB, uv);
+      if (a != b && (isVisible(a) || isVisible(b))) colour = mix(colour, uHighlight, uOpacity);
+    }
+  } else if (uMode == 4) {
+    if (uHasHeat) colour = mix(base, turbo(texture(uHeat, uv).r), uOpacity);
+  }
+  fragColor = vec4(colour, 1.0);
+}
+`;
+
+/** The same turbo map on the CPU, for colour bars drawn in CSS. */
+export function turboRgb(x: number): [number, number, number] {
+  const t = Math.min(1, Math.max(0, x));
+  const poly = (c: readonly number[]) =>
+    c[0]! + c[1]! * t + c[2]! * t * t + c[3]! * t ** 3 + c[4]! * t ** 4 + c[5]! * t ** 5;
+  const channel = (c: readonly number[]) => Math.round(255 * Math.min(1, Math.max(0, poly(c))));
+  return [
+    channel([0.13572138, 4.6153926, -42.66032258, 132.13108234, -152.94239396, 59.28637943]),
+    channel([0.09140261, 2.19418839, 4.84296658, -14.18503333, 4.27729857, 2.82956604]),
+    channel([0.1066733, 12.64194608, -60.58204836, 110.36276771, -89.90310912, 27.34824973]),
+  ];
+}
