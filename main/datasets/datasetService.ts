@@ -17,6 +17,7 @@ import { readLabelFile } from './labelDecode';
 import { indexDataset, type IndexSummary } from './scanner';
 import { NUM_TRAIN_CLASSES } from './taxonomy';
 import { validateFrames, type ValidationSummary } from './validator';
+import { NOT_STATED } from './walk';
 
 export type DatasetRole = 'sim' | 'dashcam';
 
@@ -48,8 +49,9 @@ export interface FrameRecord {
   readonly labelPath: string | null;
   readonly width: number | null;
   readonly height: number | null;
-  readonly sizeBytes: number;
-  readonly mtimeMs: number;
+  /** Null until the validation pass has stamped the file. */
+  readonly sizeBytes: number | null;
+  readonly mtimeMs: number | null;
   readonly sortKey: number;
   readonly status: FrameStatus;
   /** Label pixels per trainId 0..18, once validated. */
@@ -348,8 +350,8 @@ function toFrame(row: FrameRow): FrameRecord {
     labelPath: row.label_path,
     width: row.width,
     height: row.height,
-    sizeBytes: row.size_bytes,
-    mtimeMs: row.mtime_ms,
+    sizeBytes: row.size_bytes === NOT_STATED ? null : row.size_bytes,
+    mtimeMs: row.mtime_ms === NOT_STATED ? null : row.mtime_ms,
     sortKey: row.sort_key,
     status: row.status,
     classHistogram: row.class_histogram ? (JSON.parse(row.class_histogram) as number[]) : null,

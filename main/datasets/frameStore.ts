@@ -35,7 +35,11 @@ export interface FrameRow {
   readonly status: FrameStatus;
 }
 
-/** What the index pass wants a frame row to say. */
+/**
+ * What the index pass wants a frame row to say. Sizes and mtimes are NOT_STATED (-1) for
+ * files the index pass did not stat (new ones); validation fills them in from the file it
+ * opens anyway.
+ */
 export interface FrameFacts {
   readonly rel: string;
   readonly size: number;
@@ -56,6 +60,7 @@ export type FrameStamp = [
   labelSize: number | null,
   labelMtimeMs: number | null,
   sortKey: number,
+  status: FrameStatus,
 ];
 
 const INSERT_COLUMNS = '(dataset_id, rel_path, label_path, size_bytes, mtime_ms, sort_key, label_size_bytes, label_mtime_ms, status)';
@@ -99,7 +104,7 @@ export class FrameStore {
   stamps(datasetId: number): Map<string, FrameStamp> {
     const rows = this.db
       .prepare(
-        `SELECT rel_path, id, size_bytes, mtime_ms, label_path, label_size_bytes, label_mtime_ms, sort_key
+        `SELECT rel_path, id, size_bytes, mtime_ms, label_path, label_size_bytes, label_mtime_ms, sort_key, status
          FROM frames WHERE dataset_id = ?`,
       )
       .raw()
@@ -151,6 +156,25 @@ export class FrameStore {
 
   transaction<T>(work: () => T): T {
     return this.db.transaction(work)();
+  }
+
+  /**
+   * Runs a bulk write with WAL auto-checkpoints off and a larger page cache, then
+   * checkpoints once. A 100k-frame first scan otherwise checkpoints a dozen times,
+   * rewriting the same index pages each time: measured at about half the insert cost.
+   */
+  async bulk<T>(work: () => Promise<T>): Promise<T> {
+    const autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.db.pragma('cache_size = -32768');
+    try {
+      return await work();
+    } finally {
+      this.db.pragma(`cache_size = ${cacheSize}`);
+      this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+    }
   }
 }
 

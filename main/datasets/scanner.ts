@@ -1,8 +1,9 @@
 /**
  * The index pass: list the dataset (and its attached ground truth), pair images with
  * labels, and bring the frames table in line — new files added, vanished files removed,
- * files whose size and mtime are unchanged left alone. Nothing is decoded here; the
- * validation pass reads headers and labels afterwards.
+ * files whose size and mtime are unchanged left alone. Only files already indexed are
+ * stat'ed (to see whether they changed); new ones are recorded by name and get their size
+ * and mtime from the validation pass, which opens them anyway to read headers and labels.
  *
  * Writes go in batched transactions, so a cancelled or crashed scan keeps every batch it
  * committed and the next scan only does what is left. Frames below a folder that could
@@ -11,10 +12,10 @@
 import { relative } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../jobs/jobContext';
 import type { FormatReader, LabelMatcher } from './formats/types';
-import { FrameStore, type DatasetRow, type FrameFacts } from './frameStore';
+import { FrameStore, type DatasetRow, type FrameFacts, type FrameStamp } from './frameStore';
 import { issue, type FileIssue } from './issues';
 import { pairImagesWithLabels } from './pairing';
-import { walkTree, type WalkedFile } from './walk';
+import { NOT_STATED, walkTree, type WalkedFile } from './walk';
 
 export interface IndexSummary {
   readonly frames: number;
@@ -40,6 +41,9 @@ type Role = 'image' | 'label' | 'not_image';
 export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: JobContext): Promise<IndexSummary> {
   const { dataset, reader, groundTruth } = target;
   ctx.progress(0, 0, 'listing files');
+  const stamps = store.stamps(dataset.id);
+  const knownLabels = new Set<string>();
+  for (const stamp of stamps.values()) if (stamp[3] !== null) knownLabels.add(stamp[3]);
   const listing = await walkTree<Role>(dataset.root, {
     signal: ctx.signal,
     classify: (rel) => {
@@ -47,6 +51,7 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
       if (role === 'skip' || (role === 'label' && groundTruth)) return null;
       return role;
     },
+    needsStat: (rel, role) => (role === 'image' ? stamps.has(rel) : role === 'label' && knownLabels.has(rel)),
     enterDir: reader.enterDir ? (rel) => reader.enterDir!(rel) : undefined,
     onProgress: (n) => ctx.progress(n, 0, 'listing files'),
   });
@@ -63,6 +68,7 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
       signal: ctx.signal,
       classify: (rel) => (groundTruth.matcher.classifyLabelTree(rel) === 'label' ? 'label' : null),
       enterDir: groundTruth.matcher.enterLabelDir,
+      needsStat: (rel) => knownLabels.has(rel),
       issuePrefix: `${gtPrefix}/`,
     });
     issues.push(...gtListing.issues);
@@ -86,18 +92,12 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
     if (list) list.push(i);
     else frameIssues.set(i.relPath, [i]);
   }
-  const desired = images.map((image, index) => facts(image, pairing.labels[index] ?? null, index, frameIssues));
-  const summary = syncFrames(store, dataset.id, desired, frameIssues, detached, listing.unlistedDirs, ctx);
-  return { ...(await summary), issues: issues.length + pairing.issues.length + desired.filter((f) => f.status === 'bad_image').length };
+  const desired = images.map((image, index) => facts(image, pairing.labels[index] ?? null, index));
+  const summary = await store.bulk(() => syncFrames(store, dataset.id, stamps, desired, frameIssues, detached, listing.unlistedDirs, ctx));
+  return { ...summary, issues: issues.length + pairing.issues.length };
 }
 
-function facts(image: WalkedFile<Role>, label: WalkedFile<unknown> | null, sortKey: number, frameIssues: Map<string, FileIssue[]>): FrameFacts {
-  const empty = image.size === 0;
-  if (empty) {
-    const list = frameIssues.get(image.rel) ?? [];
-    list.push(issue(image.rel, 'empty', 'image file is empty (0 bytes)'));
-    frameIssues.set(image.rel, list);
-  }
+function facts(image: WalkedFile<Role>, label: WalkedFile<unknown> | null, sortKey: number): FrameFacts {
   return {
     rel: image.rel,
     size: image.size,
@@ -106,21 +106,33 @@ function facts(image: WalkedFile<Role>, label: WalkedFile<unknown> | null, sortK
     labelSize: label?.size ?? null,
     labelMtimeMs: label?.mtimeMs ?? null,
     sortKey,
-    // An empty image can never be read: settle it now rather than in validation.
-    status: empty ? 'bad_image' : 'pending',
+    status: 'pending',
   };
+}
+
+/**
+ * Whether an indexed frame can keep what was read from it. A file the validation pass has
+ * not stamped yet (NOT_STATED) is unchanged only while it still waits for that pass; a
+ * frame whose read failed is retried, since permissions or the file may have been fixed.
+ */
+function stillValid(stamp: FrameStamp, f: FrameFacts): boolean {
+  const [, size, mtimeMs, labelRel, labelSize, labelMtimeMs, , status] = stamp;
+  if (labelRel !== f.labelRel) return false;
+  const imageSame = size === NOT_STATED ? status === 'pending' : size === f.size && mtimeMs === f.mtimeMs;
+  if (!imageSame || labelRel === null) return imageSame;
+  return labelSize === null || labelSize === NOT_STATED ? status === 'pending' : labelSize === f.labelSize && labelMtimeMs === f.labelMtimeMs;
 }
 
 async function syncFrames(
   store: FrameStore,
   datasetId: number,
+  stamps: Map<string, FrameStamp>,
   desired: readonly FrameFacts[],
   frameIssues: ReadonlyMap<string, FileIssue[]>,
   detached: readonly FileIssue[],
   unlistedDirs: readonly string[],
   ctx: JobContext,
 ): Promise<Omit<IndexSummary, 'issues'>> {
-  const stamps = store.stamps(datasetId);
   // The listing is complete, so issues about non-frame files can be replaced wholesale now.
   store.transaction(() => {
     store.dropDetachedIssues(datasetId);
@@ -141,9 +153,8 @@ async function syncFrames(
           inserts.push(f);
           continue;
         }
-        const [id, size, mtimeMs, labelRel, labelSize, labelMtimeMs, sortKey] = stamp;
-        const same = size === f.size && mtimeMs === f.mtimeMs && labelRel === f.labelRel && labelSize === f.labelSize && labelMtimeMs === f.labelMtimeMs;
-        if (!same) {
+        const [id, , , , , , sortKey] = stamp;
+        if (!stillValid(stamp, f)) {
           store.updateFrame(datasetId, id, f);
           store.putIssues(datasetId, frameIssues.get(f.rel) ?? []);
           updated++;

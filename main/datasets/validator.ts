@@ -1,10 +1,13 @@
 /**
  * The validation pass, run after indexing on frames still marked 'pending' (new or
- * changed ones): image size from the file header and a truncation check, then the
- * label decoded in full — its size against the image, values the format does not
- * define, and the per-class pixel counts stored in frames.class_histogram.
+ * changed ones): the files' size and mtime (the stamps the next rescan compares), image
+ * size from the file header and a truncation check, then the label decoded in full — its
+ * size against the image, values the format does not define, and the per-class pixel
+ * counts stored in frames.class_histogram. The histogram is exact: counting raw values
+ * costs far less than the inflate every label needs anyway, so sampling would save nothing.
  * Frames are settled in batches, so an interrupted pass resumes where it stopped.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../jobs/jobContext';
 import type { Db } from '../db/projectDatabase';
@@ -13,6 +16,7 @@ import { issue, type FileIssue } from './issues';
 import { describeUnknown, readLabelFile, type LabelEncoding } from './labelDecode';
 import type { FrameStatus } from './frameStore';
 import { PngError } from './pngDecode';
+import { NOT_STATED, stampOf } from './walk';
 
 export interface ValidationSummary {
   readonly checked: number;
@@ -38,9 +42,16 @@ interface PendingFrame {
   readonly sort_key: number;
 }
 
+interface Stamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
 interface Verdict {
   readonly id: number;
   readonly rel: string;
+  readonly image: Stamp;
+  readonly label: Stamp | null;
   readonly width: number | null;
   readonly height: number | null;
   readonly status: FrameStatus;
@@ -57,7 +68,10 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
   const next = db.prepare(
     "SELECT id, rel_path, label_path, sort_key FROM frames WHERE dataset_id = ? AND status = 'pending' AND sort_key >= ? ORDER BY sort_key, id LIMIT ?",
   );
-  const save = db.prepare('UPDATE frames SET width = ?, height = ?, status = ?, class_histogram = ? WHERE id = ?');
+  const save = db.prepare(
+    `UPDATE frames SET width = ?, height = ?, status = ?, class_histogram = ?, size_bytes = ?, mtime_ms = ?,
+       label_size_bytes = ?, label_mtime_ms = ? WHERE id = ?`,
+  );
   const putIssue = db.prepare(
     `INSERT INTO dataset_issues (dataset_id, rel_path, code, message) VALUES (?, ?, ?, ?)
      ON CONFLICT (dataset_id, rel_path, code) DO UPDATE SET message = excluded.message`,
@@ -72,7 +86,8 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
     const verdicts = await mapLimited(batch, IN_FLIGHT, (frame) => judge(frame, target));
     db.transaction(() => {
       for (const v of verdicts) {
-        save.run(v.width, v.height, v.status, v.histogram ? JSON.stringify(v.histogram) : null, v.id);
+        const histogram = v.histogram ? JSON.stringify(v.histogram) : null;
+        save.run(v.width, v.height, v.status, histogram, v.image.size, v.image.mtimeMs, v.label?.size ?? null, v.label?.mtimeMs ?? null, v.id);
         for (const i of v.issues) putIssue.run(target.datasetId, v.rel, i.code, i.message);
       }
     })();
@@ -91,31 +106,44 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
 
 async function judge(frame: PendingFrame, target: ValidationTarget): Promise<Verdict> {
   const issues: FileIssue[] = [];
+  const imagePath = join(target.imageRoot, frame.rel_path);
+  const labelPath = frame.label_path === null ? null : join(target.labelRoot, frame.label_path);
+  // Stamped before reading, so a file replaced meanwhile looks changed to the next rescan.
+  const [image, label] = await Promise.all([stampAt(imagePath), labelPath === null ? null : stampAt(labelPath)]);
+  const verdict = { id: frame.id, rel: frame.rel_path, image, label };
   let info;
   try {
-    info = await readImageInfo(join(target.imageRoot, frame.rel_path));
+    info = await readImageInfo(imagePath);
   } catch (err) {
     issues.push(problemIssue(frame.rel_path, frame.rel_path, err));
-    return { id: frame.id, rel: frame.rel_path, width: null, height: null, status: 'bad_image', histogram: null, issues };
+    return { ...verdict, width: null, height: null, status: 'bad_image', histogram: null, issues };
   }
   const { width, height } = info;
-  if (frame.label_path === null) return { id: frame.id, rel: frame.rel_path, width, height, status: 'ok', histogram: null, issues };
-  const shown = target.labelDisplay(frame.label_path);
-  let label;
+  if (labelPath === null) return { ...verdict, width, height, status: 'ok', histogram: null, issues };
+  const shown = target.labelDisplay(frame.label_path!);
+  let pixels;
   try {
-    label = await readLabelFile(join(target.labelRoot, frame.label_path), target.labelEncoding(frame.label_path));
+    pixels = await readLabelFile(labelPath, target.labelEncoding(frame.label_path!));
   } catch (err) {
     issues.push(problemIssue(frame.rel_path, shown, err));
-    return { id: frame.id, rel: frame.rel_path, width, height, status: 'bad_label', histogram: null, issues };
+    return { ...verdict, width, height, status: 'bad_label', histogram: null, issues };
   }
-  if (label.width !== width || label.height !== height) {
-    issues.push(issue(frame.rel_path, 'size_mismatch', `label ${shown} is ${label.width}x${label.height}, the image is ${width}x${height}`));
-    return { id: frame.id, rel: frame.rel_path, width, height, status: 'bad_label', histogram: null, issues };
+  if (pixels.width !== width || pixels.height !== height) {
+    issues.push(issue(frame.rel_path, 'size_mismatch', `label ${shown} is ${pixels.width}x${pixels.height}, the image is ${width}x${height}`));
+    return { ...verdict, width, height, status: 'bad_label', histogram: null, issues };
   }
-  if (label.unknown.length > 0) {
-    issues.push(issue(frame.rel_path, 'unknown_label_values', `label ${shown} has values with no class, read as ignore: ${describeUnknown(label.unknown)}`));
+  if (pixels.unknown.length > 0) {
+    issues.push(issue(frame.rel_path, 'unknown_label_values', `label ${shown} has values with no class, read as ignore: ${describeUnknown(pixels.unknown)}`));
   }
-  return { id: frame.id, rel: frame.rel_path, width, height, status: 'ok', histogram: label.histogram, issues };
+  return { ...verdict, width, height, status: 'ok', histogram: pixels.histogram, issues };
+}
+
+async function stampAt(path: string): Promise<Stamp> {
+  try {
+    return stampOf(await stat(path));
+  } catch {
+    return { size: NOT_STATED, mtimeMs: NOT_STATED };
+  }
 }
 
 /** Maps a read/decode failure of `file` to an issue recorded against the frame `frameRel`. */

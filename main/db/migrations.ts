@@ -146,7 +146,6 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE frames ADD COLUMN label_mtime_ms INTEGER;
       ALTER TABLE frames ADD COLUMN status TEXT NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'ok', 'bad_image', 'bad_label'));
-      CREATE INDEX frames_by_dataset_status ON frames (dataset_id, status);
     `,
   },
   {

@@ -3,7 +3,7 @@
  * (images/ + labels/ is GTA5's and some CARLA exports'), from a few sample labels.
  * Reads little: top-level listings and up to three label files.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { opendirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../common/errors';
 import { hasImageExtension } from '../imageHeader';
@@ -85,22 +85,55 @@ function detectCarla(root: string, labelDir: string): Detection {
 
 /** Lower-case name → real name of the sub-folders (links to folders included); null if unreadable. */
 function listDirs(dir: string): Map<string, string> | null {
-  let names: string[];
+  let entries;
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return null;
   }
   const out = new Map<string, string>();
-  for (const name of names) {
-    if (name.startsWith('.')) continue;
-    try {
-      if (statSync(join(dir, name)).isDirectory()) out.set(name.toLowerCase(), name);
-    } catch {
-      // A broken entry says nothing about the layout.
-    }
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    // Only links need a stat; a sequence folder of 10k frames must not cost 10k stats.
+    if (entry.isDirectory() || (entry.isSymbolicLink() && isFolder(join(dir, entry.name)))) out.set(entry.name.toLowerCase(), entry.name);
   }
   return out;
+}
+
+/**
+ * Sub-folders of a folder that holds at most `limit` entries; null for a bigger one.
+ * An episode folder holds a handful of camera folders, a frame folder thousands of files:
+ * reading only the first entries keeps detection cheap on the latter.
+ */
+function listFewDirs(dir: string, limit: number): Map<string, string> | null {
+  let handle;
+  try {
+    handle = opendirSync(dir);
+  } catch {
+    return null;
+  }
+  const out = new Map<string, string>();
+  try {
+    for (let n = 0; ; n++) {
+      const entry = handle.readSync();
+      if (!entry) return out;
+      if (n >= limit) return null;
+      if (entry.name.startsWith('.')) continue;
+      if (entry.isDirectory() || (entry.isSymbolicLink() && isFolder(join(dir, entry.name)))) out.set(entry.name.toLowerCase(), entry.name);
+    }
+  } catch {
+    return null;
+  } finally {
+    handle.closeSync();
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function safeIsFile(path: string): boolean {
@@ -115,7 +148,7 @@ function safeIsFile(path: string): boolean {
 function findCarlaLabelDir(root: string, top: Map<string, string>): string | null {
   const candidates: [string, Map<string, string>][] = [[root, top]];
   for (const name of [...top.values()].sort(compareNatural).slice(0, 50)) {
-    const sub = listDirs(join(root, name));
+    const sub = listFewDirs(join(root, name), 64);
     if (sub) candidates.push([join(root, name), sub]);
   }
   for (const [dir, dirs] of candidates) {
