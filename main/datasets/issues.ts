@@ -25,7 +25,7 @@ export const ISSUE_CODES = [
   'symlink_loop',
   /** A symbolic link that leaves the dataset folder; frames must stay inside it. */
   'outside_root',
-  /** A file or folder name that is not valid UTF-8; it cannot be indexed by name. */
+  /** A file or folder name that is not valid UTF-8 (or holds a backslash); it cannot be indexed by name. */
   'bad_name',
 ] as const;
 

@@ -116,6 +116,11 @@ class Walker<T> {
       // Hidden entries are tool state (.git, .DS_Store, ._AppleDouble), never frames.
       if (name.startsWith('.')) continue;
       const rel = prefix + name;
+      if (name.includes('\\')) {
+        // Legal on POSIX, but a separator on Windows: path checks refuse it everywhere.
+        if (entry.isDirectory() || this.options.classify(rel) !== null) this.report(rel, 'bad_name', 'name contains a backslash; skipped');
+        continue;
+      }
       const abs = `${dir.abs}${sep}${name}`;
       if (entry.isDirectory()) {
         if (this.options.enterDir && !this.options.enterDir(rel)) continue;

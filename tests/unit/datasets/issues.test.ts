@@ -60,6 +60,7 @@ describe('dataset issues', () => {
     put(outside, 'x.png', png);
     const badName = Buffer.concat([Buffer.from(join(root, 'images', 'frame_')), Buffer.from([0xff, 0xfe]), Buffer.from('.png')]);
     writeFileSync(badName, png);
+    put(root, 'images/back\\slash.png', png);
     execFileSync('mkfifo', [join(root, 'images', 'pipe.png')]);
     openUp(root, outside, join(root, 'images'), join(root, 'labels'));
 
@@ -74,6 +75,7 @@ describe('dataset issues', () => {
         ['images/emptylabel.png', 'empty'],
         ['images/escape.png', 'outside_root'],
         ['images/fake.png', 'not_an_image'],
+        ['images/back\\slash.png', 'bad_name'],
         ['images/frame_\uFFFD\uFFFD.png', 'bad_name'],
         ['images/locked.png', 'unreadable'],
         ['images/loop', 'symlink_loop'],
