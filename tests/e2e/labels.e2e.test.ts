@@ -4,7 +4,7 @@
  * written straight into the project (real SQLite rows, real PNG files in the cache).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +171,23 @@ describe('spot-check labelling, offline, and the comparison it answers', () => {
       await page.locator('main.view').evaluate((el) => el.scrollTo(0, el.scrollHeight));
       await page.screenshot({ path: join(SHOTS, 'metrics-bottom.png') });
     }
+    const download = async (button: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+      return readFileSync((await file.path())!, 'utf8');
+    };
+    expect(await download('CSV')).toMatch(/^source,model_id,model,metric,class,value,ci_low,ci_high,units\r\ndashcam-/m);
+    const html = await download('HTML report');
+    expect(html).toContain('Dashcam spot checks');
+    expect(html).toContain('<svg');
+    expect(html).not.toContain('<script');
+
+    // A click on the disagreement timeline opens that frame in Compare.
+    const timeline = page.locator('[data-chart="timeline"] svg.recharts-surface');
+    await timeline.scrollIntoViewIfNeeded();
+    const box = (await timeline.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await expect.poll(() => page.evaluate(() => window.location.hash), SLOW).toBe('#/compare');
     expect(browser.consoleErrors).toEqual([]);
   });
 
