@@ -43,9 +43,10 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
     { op: 'Exp', inputs: ['s2r_d'], outputs: ['s2r_e'] },
     { op: 'ReduceSum', inputs: ['s2r_e', axes.name], outputs: ['s2r_s'], attrs: { keepdims: 1 } },
     { op: 'Reciprocal', inputs: ['s2r_s'], outputs: [POST.confidence] },
-    { op: 'Mul', inputs: ['s2r_e', POST.confidence], outputs: ['s2r_p'] },
-    { op: 'Mul', inputs: ['s2r_p', 's2r_d'], outputs: ['s2r_pd'] },
-    { op: 'ReduceSum', inputs: ['s2r_pd', axes.name], outputs: ['s2r_spd'], attrs: { keepdims: 1 } },
+    // sum(p * d) = sum(e * d) / S: one full-size product instead of two (p itself is not needed).
+    { op: 'Mul', inputs: ['s2r_e', 's2r_d'], outputs: ['s2r_ed'] },
+    { op: 'ReduceSum', inputs: ['s2r_ed', axes.name], outputs: ['s2r_sed'], attrs: { keepdims: 1 } },
+    { op: 'Mul', inputs: ['s2r_sed', POST.confidence], outputs: ['s2r_spd'] },
     { op: 'Log', inputs: ['s2r_s'], outputs: ['s2r_logs'] },
     { op: 'Sub', inputs: ['s2r_logs', 's2r_spd'], outputs: [POST.entropy] },
   ];
@@ -56,6 +57,7 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
     shape: ['s2r_n', c, 's2r_h', 's2r_w'],
   });
   const outputs: ValueInfo[] = [map(POST.labels, DataType.UINT8), map(POST.confidence), map(POST.entropy)];
+  if (o.discriminatorInput) nodes.push({ op: 'Mul', inputs: ['s2r_e', POST.confidence], outputs: ['s2r_p'] });
   if (o.discriminatorInput === 'softmax') {
     nodes.push({ op: 'Identity', inputs: ['s2r_p'], outputs: [POST.probs] });
     outputs.push(map(POST.probs, DataType.FLOAT, o.classes));

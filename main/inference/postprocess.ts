@@ -74,7 +74,17 @@ export function upsampleLabels(
       const c1 = xs.i1[start]!;
       const a = labels[r0 + c0]!;
       if (a === labels[r0 + c1] && a === labels[r1 + c0] && a === labels[r1 + c1]) {
-        out.fill(a, row + start, row + end);
+        // Extend over the following runs while they stay uniform in the same class: one fill per stretch.
+        let stop = end;
+        let j = k + 1;
+        for (; j + 1 < runs.length; j++) {
+          const d0 = xs.i0[runs[j]!]!;
+          const d1 = xs.i1[runs[j]!]!;
+          if (labels[r0 + d0] !== a || labels[r0 + d1] !== a || labels[r1 + d0] !== a || labels[r1 + d1] !== a) break;
+          stop = runs[j + 1]!;
+        }
+        out.fill(a, row + start, row + stop);
+        k = j - 1;
         continue;
       }
       // Along a run each class's interpolated logit is linear in tx: lo + (hi - lo) * tx. A class
@@ -125,33 +135,39 @@ export interface PixelStats {
   readonly entropy: Float32Array;
 }
 
-/** Argmax, max softmax and entropy (nats) per pixel of NCHW logits (batch 1), all in JS. */
+/**
+ * Argmax, max softmax and entropy (nats) per pixel of NCHW logits (batch 1), all in JS. Loops go
+ * plane by plane so every read is sequential; per-pixel running values live in small arrays.
+ */
 export function statsFromLogits(logits: Float32Array, classes: number, h: number, w: number): PixelStats {
   const plane = h * w;
   const labels = new Uint8Array(plane);
+  const max = logits.slice(0, plane);
+  for (let c = 1, base = plane; c < classes; c++, base += plane) {
+    for (let p = 0; p < plane; p++) {
+      const v = logits[base + p]!;
+      if (v > max[p]!) {
+        max[p] = v;
+        labels[p] = c;
+      }
+    }
+  }
+  const sum = new Float64Array(plane);
+  const sed = new Float64Array(plane);
+  for (let c = 0, base = 0; c < classes; c++, base += plane) {
+    for (let p = 0; p < plane; p++) {
+      const d = logits[base + p]! - max[p]!;
+      const e = Math.exp(d);
+      sum[p] += e;
+      sed[p] += e * d;
+    }
+  }
   const confidence = new Float32Array(plane);
   const entropy = new Float32Array(plane);
   for (let p = 0; p < plane; p++) {
-    let m = -Infinity;
-    let arg = 0;
-    for (let c = 0, i = p; c < classes; c++, i += plane) {
-      const v = logits[i]!;
-      if (v > m) {
-        m = v;
-        arg = c;
-      }
-    }
-    let s = 0;
-    let sed = 0;
-    for (let c = 0, i = p; c < classes; c++, i += plane) {
-      const d = logits[i]! - m;
-      const e = Math.exp(d);
-      s += e;
-      sed += e * d;
-    }
-    labels[p] = arg;
+    const s = sum[p]!;
     confidence[p] = 1 / s;
-    entropy[p] = Math.log(s) - sed / s;
+    entropy[p] = Math.log(s) - sed[p]! / s;
   }
   return { labels, confidence, entropy };
 }
