@@ -12,6 +12,7 @@ import { SpotZoom } from './SpotZoom';
 
 type Queue = 'estimate' | 'hardest';
 const FRAME_CACHE = 6;
+const AUTO_ADVANCE_KEY = 's2r.spots.autoAdvance';
 
 /** Median seconds between consecutive answers, ignoring breaks: the labelling pace. */
 function pace(spots: readonly LabelSpot[]): number | null {
@@ -34,6 +35,8 @@ export function SpotChecker({ datasetId, models }: { datasetId: number; models: 
   const [spots, setSpots] = useState<LabelSpot[]>([]);
   const [cursor, setCursor] = useState(0);
   const [frame, setFrame] = useState<FramePixels | null>(null);
+  // Off by default (pick, then Enter, lets a slip be corrected); on, a spot is one key press.
+  const [autoAdvance, setAutoAdvance] = useState(() => localStorage.getItem(AUTO_ADVANCE_KEY) === '1');
   const frames = useRef(new Map<number, Promise<FramePixels>>());
   const current = spots[cursor] ?? null;
 
@@ -80,6 +83,7 @@ export function SpotChecker({ datasetId, models }: { datasetId: number; models: 
       if (!spot) return;
       const optimistic = { ...spot, trainId, cantTell, answeredAt: new Date().toISOString() };
       setSpots((list) => list.map((s) => (s.id === spot.id ? optimistic : s)));
+      if (autoAdvance) setCursor((c) => Math.min(spots.length, c + 1));
       api.call('labels:answerSpot', { spotId: spot.id, trainId, cantTell }).then(
         (saved) => setSpots((list) => list.map((s) => (s.id === saved.id ? saved : s))),
         (err) => {
@@ -88,7 +92,7 @@ export function SpotChecker({ datasetId, models }: { datasetId: number; models: 
         },
       );
     },
-    [spots, cursor],
+    [spots, cursor, autoAdvance],
   );
 
   const keys = useRef({ answer, cursor, count: spots.length });
@@ -173,6 +177,18 @@ export function SpotChecker({ datasetId, models }: { datasetId: number; models: 
           </span>
           {cantTell > 0 && <span className="muted"> · {cantTell} can't tell</span>}
           {seconds !== null && <span className="muted"> · {seconds.toFixed(1)} s per spot</span>}
+          <label className="auto-advance">
+            <input
+              type="checkbox"
+              checked={autoAdvance}
+              onChange={(e) => {
+                setAutoAdvance(e.target.checked);
+                localStorage.setItem(AUTO_ADVANCE_KEY, e.target.checked ? '1' : '0');
+                e.target.blur();
+              }}
+            />
+            Next spot as soon as I answer
+          </label>
         </div>
         <ClassPalette selected={current?.trainId ?? null} cantTell={current?.cantTell} onPick={(id) => answer(id, false)} onCantTell={() => answer(null, true)} />
         <h4>Propose spots</h4>
