@@ -1,0 +1,66 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend, type Backend } from '../../../main/app/composition';
+import { makeTempDir } from '../../helpers/tempDir';
+import { model, writeFrame } from './helpers';
+
+/** The inference channels end to end: dispatcher, handlers, composition, job queue, media routes. */
+describe('inference channels through the backend', () => {
+  const tmp = makeTempDir('s2r-channels-');
+  let backend: Backend;
+  const call = async (channel: string, payload: unknown = {}) => backend.dispatcher.dispatch(channel, payload);
+  const value = async <T>(channel: string, payload: unknown = {}): Promise<T> => {
+    const r = await call(channel, payload);
+    if (!r.ok) throw new Error(`${channel}: ${r.error.code} ${r.error.message}`);
+    return r.value as T;
+  };
+
+  beforeAll(async () => {
+    backend = createBackend({ appHome: join(tmp.path, 'home'), resourcesDir: tmp.path, transport: 'web' });
+    mkdirSync(join(tmp.path, 'frames'));
+    for (let i = 0; i < 3; i++) await writeFrame(join(tmp.path, 'frames', `f${i}.png`), 256, 128, i + 1);
+  });
+  afterAll(() => {
+    backend.dispose();
+    tmp.cleanup();
+  });
+
+  it('reports and pins execution providers, and refuses unknown ones', async () => {
+    const report = await value<{ active: string; attempts: { provider: string }[] }>('inference:providers');
+    expect(report.active).toBeTruthy();
+    expect(report.attempts.at(-1)!.provider).toBe(report.active);
+    expect(await call('inference:pinProvider', { provider: 'tpu' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await value('inference:pinProvider', { provider: 'cpu' })).toEqual({ active: 'cpu', pinned: 'cpu', attempts: [{ provider: 'cpu', ok: true, reason: null }] });
+    const saved = JSON.parse(readFileSync(join(tmp.path, 'home', 'settings.json'), 'utf8')) as { inference: { pinnedProvider: string } };
+    expect(saved.inference.pinnedProvider).toBe('cpu');
+    expect((await value<{ pinned: null }>('inference:pinProvider', { provider: null })).pinned).toBeNull();
+  });
+
+  it('imports a model, runs it on a dataset as a job, and serves the masks', async () => {
+    expect(await value('models:list')).toEqual([]);
+    await value('project:create', { name: 'Channels', parentDir: tmp.path });
+    const inspection = await value<{ outputName: string; needs: string[] }>('models:inspect', { path: model('custom_out.onnx') });
+    expect(inspection.outputName).toBe('out');
+    const bad = await call('models:import', { path: model('bad_rank.onnx') });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_MODEL' } });
+    const m = await value<{ id: number; classes: string[]; available: boolean }>('models:import', { path: model('tiny_seg.onnx'), role: 'source_only' });
+    expect(m.classes).toHaveLength(19);
+    expect(m.available).toBe(true);
+
+    const { dataset } = await value<{ dataset: { id: number } }>('dataset:add', { name: 'cam', role: 'dashcam', root: join(tmp.path, 'frames') });
+    await backend.projects.require().scope.jobs.idle();
+    const { runId, jobId } = await value<{ runId: number; jobId: number }>('inference:run', { datasetId: dataset.id, modelIds: [m.id] });
+    await backend.projects.require().scope.jobs.idle();
+    const jobs = await value<{ id: number; status: string; done: number; total: number }[]>('jobs:list');
+    expect(jobs.find((j) => j.id === jobId)).toMatchObject({ status: 'done', done: 3, total: 3 });
+    const runs = await value<{ id: number; status: string; provider: string }[]>('inference:runs');
+    expect(runs[0]).toMatchObject({ id: runId, status: 'done', provider: 'cpu' });
+
+    const frames = await value<{ frames: { id: number }[] }>('dataset:frames', { datasetId: dataset.id, offset: 0, limit: 10 });
+    const media = await backend.media.get(`prediction/${frames.frames[0]!.id}/${m.id}/mask`);
+    expect(media.contentType).toBe('image/png');
+    expect(media.body.subarray(1, 4).toString()).toBe('PNG');
+    await expect(backend.media.get(`frame/${frames.frames[0]!.id}/synthetic`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
