@@ -66,26 +66,30 @@ export function MetricsView(): React.JSX.Element {
   return (
     <div className="metrics-view" ref={root}>
       <header className="metrics-header">
-        <label>
-          Source-only
-          <select value={report.baselineId ?? ''} onChange={(e) => setPair((p) => ({ ...p, baselineId: Number(e.target.value) }))} aria-label="Baseline model">
-            {segmenters.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Adapted
-          <select value={report.candidateId ?? ''} onChange={(e) => setPair((p) => ({ ...p, candidateId: Number(e.target.value) }))} aria-label="Candidate model">
-            {segmenters.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        {segmenters.length > 0 && (
+          <>
+            <label>
+              Source-only
+              <select value={report.baselineId ?? ''} onChange={(e) => setPair((p) => ({ ...p, baselineId: Number(e.target.value) }))} aria-label="Baseline model">
+                {segmenters.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Adapted
+              <select value={report.candidateId ?? ''} onChange={(e) => setPair((p) => ({ ...p, candidateId: Number(e.target.value) }))} aria-label="Candidate model">
+                {segmenters.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
         <span className="muted status" data-testid="metrics-status">
           {running || report.pendingFrames > 0 ? `Evaluating ${report.pendingFrames} frames…` : loading ? 'Updating…' : `Up to date · ${new Date(report.computedAt).toLocaleTimeString()}`}
         </span>
