@@ -12,7 +12,7 @@
 import { relative } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../jobs/jobContext';
 import type { FormatReader, LabelMatcher } from './formats/types';
-import { FrameStore, type DatasetRow, type FrameFacts, type FrameStamp } from './frameStore';
+import { type FrameStore, type DatasetRow, type FrameFacts, type FrameStamp } from './frameStore';
 import { issue, type FileIssue } from './issues';
 import { pairImagesWithLabels } from './pairing';
 import { NOT_STATED, walkTree, type WalkedFile } from './walk';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { decodePng, decodePngAsync, PngError, readPngHeader } from '../../../main/datasets/pngDecode';
+import { decodePng, decodePngAsync, type PngError, readPngHeader } from '../../../main/datasets/pngDecode';
 import { encodePng, paletteOf } from './helpers/pngWrite';
 
 function samplesFor(width: number, height: number, channels: number, max: number): number[] {
