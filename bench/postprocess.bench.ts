@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { buildModel, DataType, defaultOpset } from '../main/inference/onnxProto';
-import { appendPostProcessing, POST } from '../main/inference/postGraph';
+import { appendPostProcessing, mapStride, POST } from '../main/inference/postGraph';
 import { statsFromLogits, upsampleLabels } from '../main/inference/postprocess';
 import { ensureModel, fmt, median, sharedInput, timeMs } from './lib';
 
@@ -39,6 +39,9 @@ async function main(): Promise<void> {
   const input = bare.inputNames[0]!;
   const logits = bare.outputNames[0]!;
   const withStats = await ort.InferenceSession.create(appendPostProcessing(bytes, { logits, opset, classes: 19 }), options);
+  // What the service runs for outputs above MAP_MAX_PIXELS: the same, with maps sampled every `stride` pixels.
+  const stride = mapStride(IH, IW);
+  const withStrided = await ort.InferenceSession.create(appendPostProcessing(bytes, { logits, opset, classes: 19, stride }), options);
   // The frame-size alternative, on its own: ORT resizes all 19 channels to the frame and takes the argmax.
   const resizeOnly = await ort.InferenceSession.create(
     buildModel({
@@ -84,10 +87,12 @@ async function main(): Promise<void> {
   console.log(`model ${ARCH} at ${IH}x${IW}, frame ${FW}x${FH}, ${THREADS} threads`);
   console.log(`agreement: max |confidence graph - js| ${confDiff.toExponential(2)}; frame labels equal on ${((100 * same) / gl.length).toFixed(4)}% of pixels`);
 
-  const t: Record<string, number[]> = { bare: [], graphStats: [], jsStats: [], graphLabels: [], jsLabels: [] };
+  const t: Record<string, number[]> = { bare: [], graphStats: [], jsStats: [], graphStrided: [], jsStrided: [], graphLabels: [], jsLabels: [] };
   const runs: Record<string, () => Promise<unknown>> = {
     bare: () => bare.run({ [input]: x }),
     graphStats,
+    graphStrided: () => withStrided.run({ [input]: x }, [logits, POST.labels, POST.confidence, POST.entropy]),
+    jsStrided: async () => statsFromLogits((await bare.run({ [input]: x }))[logits]!.data as Float32Array, 19, IH, IW, stride),
     jsStats,
     graphLabels,
     jsLabels,
@@ -97,9 +102,14 @@ async function main(): Promise<void> {
   const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as Record<string, number>;
   console.log(`ms/frame: model alone ${fmt(m.bare!)}`);
   console.log(`  stats at model resolution:  graph ${fmt(m.graphStats!)} (+${(m.graphStats! - m.bare!).toFixed(1)})   js ${fmt(m.jsStats!)} (+${(m.jsStats! - m.bare!).toFixed(1)})`);
+  if (stride > 1) {
+    console.log(
+      `  stats sampled every ${stride} px (the service's default at this size): graph ${fmt(m.graphStrided!)} (+${(m.graphStrided! - m.bare!).toFixed(1)})   js ${fmt(m.jsStrided!)} (+${(m.jsStrided! - m.bare!).toFixed(1)})`,
+    );
+  }
   console.log(`  labels at frame resolution (scene-like logits, ${(100 * scene.boundary).toFixed(1)}% boundary cells): graph Resize+ArgMax ${fmt(m.graphLabels!)}   js upsample ${fmt(m.jsLabels!)}`);
-  console.log(`RATIO postprocess: stats js/graph = ${(m.jsStats! / m.graphStats!).toFixed(2)}x; frame labels graph/js = ${(m.graphLabels! / m.jsLabels!).toFixed(2)}x (> 1: the first named is slower)`);
-  await Promise.all([bare.release(), withStats.release(), resizeOnly.release()]);
+  console.log(`RATIO postprocess: stats js/graph = ${(m.jsStats! / m.graphStats!).toFixed(2)}x (sampled: ${(m.jsStrided! / m.graphStrided!).toFixed(2)}x); frame labels graph/js = ${(m.graphLabels! / m.jsLabels!).toFixed(2)}x (> 1: the first named is slower)`);
+  await Promise.all([bare.release(), withStats.release(), withStrided.release(), resizeOnly.release()]);
 }
 
 /** Road-scene-like logits: sky, road, a few boxes; 4 for the region's class, noise elsewhere. */

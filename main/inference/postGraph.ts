@@ -16,28 +16,62 @@ export interface PostOptions {
   readonly classes: number;
   /** Also output the discriminator's input computed from the softmax, at the model's resolution. */
   readonly discriminatorInput?: DiscriminatorInput | null;
+  /** Confidence and entropy at every stride-th pixel in each direction (labels are always full). */
+  readonly stride?: number;
 }
 
-/** Lowest opset whose ReduceSum takes axes as an input and whose Softmax works along one axis. */
+/** Lowest opset whose ReduceSum takes axes as an input and whose Slice takes steps. */
 export const MIN_POST_OPSET = 13;
 
 /**
- * Appends per-pixel post-processing to a segmentation model, at its output resolution:
- * trainId labels (uint8), max softmax and entropy in nats, and optionally the discriminator's
- * input. Entropy uses H = log S - sum(p * d) with d = z - max z and S = sum exp(d), which stays
- * finite where a probability underflows to 0 (p * log p would give NaN there).
+ * Confidence and entropy maps hold at most this many pixels (our models' 128 x 256 output):
+ * larger outputs are sampled every `mapStride` pixels. The statistics cost ten passes over all
+ * C x H x W logits, which at 256 x 512 measured as long as the model itself; the maps are for
+ * overlays and sorting, while the labels (and so the masks) stay exact at every pixel.
+ */
+export const MAP_MAX_PIXELS = 128 * 256;
+
+export function mapStride(height: number, width: number): number {
+  return Math.max(1, Math.ceil(Math.sqrt((height * width) / MAP_MAX_PIXELS)));
+}
+
+/** Size of a map sampled every `stride` pixels from `length` (pixels 0, stride, 2 stride, ...). */
+export function strided(length: number, stride: number): number {
+  return Math.ceil(length / stride);
+}
+
+/**
+ * Appends per-pixel post-processing to a segmentation model: trainId labels (uint8) at its
+ * output resolution, max softmax and entropy in nats (possibly strided, see MAP_MAX_PIXELS), and
+ * optionally the discriminator's input. Entropy uses H = log S - sum(e * d) / S with d = z - max z,
+ * e = exp(d), S = sum e, which stays finite where a probability underflows to 0 (p log p would
+ * give NaN there).
  */
 export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Array {
-  const z = o.logits;
+  const stride = o.stride ?? 1;
   const axes: TensorSpec = { name: 's2r_axes1', type: DataType.INT64, dims: [1], values: [1] };
+  const initializers: TensorSpec[] = [axes];
   // ReduceMax moved its axes from an attribute to an input at opset 18.
   const reduceMax = (x: string, y: string): NodeSpec =>
     o.opset >= 18
       ? { op: 'ReduceMax', inputs: [x, axes.name], outputs: [y], attrs: { keepdims: 1 } }
       : { op: 'ReduceMax', inputs: [x], outputs: [y], attrs: { axes: [1], keepdims: 1 } };
   const nodes: NodeSpec[] = [
-    { op: 'ArgMax', inputs: [z], outputs: ['s2r_argmax'], attrs: { axis: 1, keepdims: 1 } },
+    { op: 'ArgMax', inputs: [o.logits], outputs: ['s2r_argmax'], attrs: { axis: 1, keepdims: 1 } },
     { op: 'Cast', inputs: ['s2r_argmax'], outputs: [POST.labels], attrs: { to: DataType.UINT8 } },
+  ];
+  let z = o.logits;
+  if (stride > 1) {
+    initializers.push(
+      { name: 's2r_sl_starts', type: DataType.INT64, dims: [2], values: [0, 0] },
+      { name: 's2r_sl_ends', type: DataType.INT64, dims: [2], values: [2 ** 31 - 1, 2 ** 31 - 1] },
+      { name: 's2r_sl_axes', type: DataType.INT64, dims: [2], values: [2, 3] },
+      { name: 's2r_sl_steps', type: DataType.INT64, dims: [2], values: [stride, stride] },
+    );
+    nodes.push({ op: 'Slice', inputs: [o.logits, 's2r_sl_starts', 's2r_sl_ends', 's2r_sl_axes', 's2r_sl_steps'], outputs: ['s2r_zs'] });
+    z = 's2r_zs';
+  }
+  nodes.push(
     reduceMax(z, 's2r_zmax'),
     { op: 'Sub', inputs: [z, 's2r_zmax'], outputs: ['s2r_d'] },
     { op: 'Exp', inputs: ['s2r_d'], outputs: ['s2r_e'] },
@@ -49,18 +83,20 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
     { op: 'Mul', inputs: ['s2r_sed', POST.confidence], outputs: ['s2r_spd'] },
     { op: 'Log', inputs: ['s2r_s'], outputs: ['s2r_logs'] },
     { op: 'Sub', inputs: ['s2r_logs', 's2r_spd'], outputs: [POST.entropy] },
-  ];
-  const initializers: TensorSpec[] = [axes];
-  const map = (name: string, type: ValueInfo['type'] = DataType.FLOAT, c: number | string = 1): ValueInfo => ({
+  );
+  const map = (name: string, type: ValueInfo['type'] = DataType.FLOAT, c: number | string = 1, sub = ''): ValueInfo => ({
     name,
     type,
-    shape: ['s2r_n', c, 's2r_h', 's2r_w'],
+    shape: ['s2r_n', c, `s2r_h${sub}`, `s2r_w${sub}`],
   });
-  const outputs: ValueInfo[] = [map(POST.labels, DataType.UINT8), map(POST.confidence), map(POST.entropy)];
-  if (o.discriminatorInput) nodes.push({ op: 'Mul', inputs: ['s2r_e', POST.confidence], outputs: ['s2r_p'] });
+  const outputs: ValueInfo[] = [map(POST.labels, DataType.UINT8), map(POST.confidence, DataType.FLOAT, 1, 's'), map(POST.entropy, DataType.FLOAT, 1, 's')];
+  if (o.discriminatorInput) {
+    if (stride > 1) throw new Error('the discriminator input needs full-resolution statistics (stride 1)');
+    nodes.push({ op: 'Mul', inputs: ['s2r_e', POST.confidence], outputs: ['s2r_p'] });
+    outputs.push(map(POST.probs, DataType.FLOAT, o.classes));
+  }
   if (o.discriminatorInput === 'softmax') {
     nodes.push({ op: 'Identity', inputs: ['s2r_p'], outputs: [POST.probs] });
-    outputs.push(map(POST.probs, DataType.FLOAT, o.classes));
   } else if (o.discriminatorInput === 'self_information') {
     // ADVENT's weighted self-information, -p log2(p + 1e-30) / log2(C) = -p ln(p + 1e-30) / ln(C).
     initializers.push(
@@ -73,7 +109,6 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
       { op: 'Mul', inputs: ['s2r_p', 's2r_lp'], outputs: ['s2r_plp'] },
       { op: 'Mul', inputs: ['s2r_plp', 's2r_negInvLnC'], outputs: [POST.probs] },
     );
-    outputs.push(map(POST.probs, DataType.FLOAT, o.classes));
   }
   return extendModel(model, { nodes, outputs, initializers });
 }

@@ -130,16 +130,20 @@ export function resizeMap(map: Float32Array, h: number, w: number, outH: number,
 }
 
 export interface PixelStats {
+  /** Argmax at every pixel. */
   readonly labels: Uint8Array;
+  /** Max softmax and entropy (nats) at every stride-th pixel: mapHeight x mapWidth. */
   readonly confidence: Float32Array;
   readonly entropy: Float32Array;
+  readonly mapHeight: number;
+  readonly mapWidth: number;
 }
 
 /**
- * Argmax, max softmax and entropy (nats) per pixel of NCHW logits (batch 1), all in JS. Loops go
- * plane by plane so every read is sequential; per-pixel running values live in small arrays.
+ * The graph's post-processing (postGraph.ts) in typed-array JS, for models too old for it and as
+ * its benchmark baseline. Loops go plane by plane so every read is sequential.
  */
-export function statsFromLogits(logits: Float32Array, classes: number, h: number, w: number): PixelStats {
+export function statsFromLogits(logits: Float32Array, classes: number, h: number, w: number, stride = 1): PixelStats {
   const plane = h * w;
   const labels = new Uint8Array(plane);
   const max = logits.slice(0, plane);
@@ -152,24 +156,28 @@ export function statsFromLogits(logits: Float32Array, classes: number, h: number
       }
     }
   }
-  const sum = new Float64Array(plane);
-  const sed = new Float64Array(plane);
+  const mh = Math.ceil(h / stride);
+  const mw = Math.ceil(w / stride);
+  const sum = new Float64Array(mh * mw);
+  const sed = new Float64Array(mh * mw);
   for (let c = 0, base = 0; c < classes; c++, base += plane) {
-    for (let p = 0; p < plane; p++) {
-      const d = logits[base + p]! - max[p]!;
-      const e = Math.exp(d);
-      sum[p] += e;
-      sed[p] += e * d;
+    for (let y = 0, q = 0; y < mh; y++) {
+      for (let x = 0, p = y * stride * w; x < mw; x++, q++, p += stride) {
+        const d = logits[base + p]! - max[p]!;
+        const e = Math.exp(d);
+        sum[q] += e;
+        sed[q] += e * d;
+      }
     }
   }
-  const confidence = new Float32Array(plane);
-  const entropy = new Float32Array(plane);
-  for (let p = 0; p < plane; p++) {
-    const s = sum[p]!;
-    confidence[p] = 1 / s;
-    entropy[p] = Math.log(s) - sed[p]! / s;
+  const confidence = new Float32Array(mh * mw);
+  const entropy = new Float32Array(mh * mw);
+  for (let q = 0; q < mh * mw; q++) {
+    const s = sum[q]!;
+    confidence[q] = 1 / s;
+    entropy[q] = Math.log(s) - sed[q]! / s;
   }
-  return { labels, confidence, entropy };
+  return { labels, confidence, entropy, mapHeight: mh, mapWidth: mw };
 }
 
 export function classHistogram(labels: Uint8Array, classes: number): number[] {

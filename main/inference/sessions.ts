@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelCard } from './modelCard';
 import { defaultOpset } from './onnxProto';
-import { appendPostProcessing, MIN_POST_OPSET, POST, type DiscriminatorInput } from './postGraph';
+import { appendPostProcessing, mapStride, MIN_POST_OPSET, POST, type DiscriminatorInput } from './postGraph';
 import { statsFromLogits } from './postprocess';
 import type { ProviderName, ProviderService } from './providerService';
 
@@ -10,9 +10,11 @@ export interface SegmentationOutput {
   readonly height: number;
   readonly width: number;
   readonly labels: Uint8Array;
+  /** Confidence and entropy (nats, 0..ln classes) may be sampled more coarsely: see MAP_MAX_PIXELS. */
   readonly confidence: Float32Array;
-  /** Nats, 0..ln(classes). */
   readonly entropy: Float32Array;
+  readonly mapHeight: number;
+  readonly mapWidth: number;
   readonly logits: Float32Array;
   /** The discriminator's input, when asked for. */
   readonly discInput: Float32Array | null;
@@ -33,6 +35,7 @@ export class SegmentationSession {
     private readonly card: ModelCard,
     private readonly mode: PostMode,
     private readonly discInput: DiscriminatorInput | null,
+    private readonly stride: number,
   ) {}
 
   static async open(
@@ -45,12 +48,14 @@ export class SegmentationSession {
     const opset = defaultOpset(bytes) ?? 0;
     const mode: PostMode = options.post ?? (opset >= MIN_POST_OPSET ? 'graph' : 'js');
     const discInput = options.discriminatorInput ?? null;
+    // The discriminator reads softmax at every pixel, so its feeder keeps full-resolution maps.
+    const stride = discInput ? 1 : mapStride(card.inputSize.height, card.inputSize.width);
     const model =
       mode === 'graph'
-        ? appendPostProcessing(bytes, { logits: card.outputName!, opset, classes: card.classNames.length, discriminatorInput: discInput })
+        ? appendPostProcessing(bytes, { logits: card.outputName!, opset, classes: card.classNames.length, discriminatorInput: discInput, stride })
         : bytes;
     const { session, provider } = await providers.createSession(model, label);
-    return new SegmentationSession(session, provider, card, mode, discInput);
+    return new SegmentationSession(session, provider, card, mode, discInput, stride);
   }
 
   /** `input` is NCHW float32 for one frame at the card's input size. */
@@ -63,12 +68,15 @@ export class SegmentationSession {
       if (this.discInput) fetches.push(POST.probs);
       const r = await this.session.run(feeds, fetches);
       const logits = r[this.card.outputName!]!;
+      const conf = r[POST.confidence]!;
       return {
         height: logits.dims[2]!,
         width: logits.dims[3]!,
         labels: r[POST.labels]!.data as Uint8Array,
-        confidence: r[POST.confidence]!.data as Float32Array,
+        confidence: conf.data as Float32Array,
         entropy: r[POST.entropy]!.data as Float32Array,
+        mapHeight: conf.dims[2]!,
+        mapWidth: conf.dims[3]!,
         logits: logits.data as Float32Array,
         discInput: this.discInput ? (r[POST.probs]!.data as Float32Array) : null,
       };
@@ -78,7 +86,7 @@ export class SegmentationSession {
     const oh = logits.dims[2]!;
     const ow = logits.dims[3]!;
     const data = logits.data as Float32Array;
-    const stats = statsFromLogits(data, classes, oh, ow);
+    const stats = statsFromLogits(data, classes, oh, ow, this.stride);
     return { height: oh, width: ow, ...stats, logits: data, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null };
   }
 

@@ -38,10 +38,15 @@ async function expectMatchesDirect(p: TestProject, frameId: number, m: ModelReco
   // Exact up to float rounding at near-ties between two classes.
   expect(sameFraction(mask.data, refMask)).toBeGreaterThanOrEqual(0.9999);
 
-  const stats = softmaxStats(out.data, classes, h * w);
+  const full = softmaxStats(out.data, classes, h * w);
+  // Maps of outputs above 128 x 256 pixels are sampled every `stride` pixels (MAP_MAX_PIXELS).
+  const stride = Math.max(1, Math.ceil(Math.sqrt((h * w) / (128 * 256))));
+  const [mh, mw] = [Math.ceil(h / stride), Math.ceil(w / stride)];
+  const sample = (a: Float64Array) => Float64Array.from({ length: mh * mw }, (_, q) => a[Math.floor(q / mw) * stride * w + (q % mw) * stride]!);
+  const stats = { confidence: sample(full.confidence), entropy: sample(full.entropy) };
   const conf = await readPng(join(p.cacheDir, row.confidence_path));
   const ent = await readPng(join(p.cacheDir, row.entropy_path));
-  expect([conf.width, conf.height, ent.width, ent.height]).toEqual([w, h, w, h]);
+  expect([conf.width, conf.height, ent.width, ent.height]).toEqual([mw, mh, mw, mh]);
   expect(maxAbsDiff(conf.data, Array.from(stats.confidence, (v) => Math.round(v * 255)))).toBeLessThanOrEqual(1);
   expect(maxAbsDiff(ent.data, Array.from(stats.entropy, (v) => Math.round((v / Math.log(classes)) * 255)))).toBeLessThanOrEqual(1);
   const avg = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -115,6 +120,15 @@ describe.each<PostMode>(['graph', 'js'])('inference outputs (%s post-processing)
       expect(maxAbsDiff(png.data, Array.from(synthetic, (v) => Math.round(v * 255)))).toBeLessThanOrEqual(1);
       expect(stats.synthetic_score).toBeCloseTo(synthetic.reduce((s, v) => s + v, 0) / synthetic.length, 5);
     }
+  });
+
+  it('samples the confidence and entropy maps of large outputs, keeping masks exact', async () => {
+    const big = await svc.models.import({ path: model('custom_out.onnx'), inputSize: { height: 256, width: 512 } });
+    const outcome = await svc.inference.execute(svc.inference.createRun(1, [big.id]), detachedJobContext());
+    expect(outcome.processed).toBe(3);
+    for (const id of frameIds) await expectMatchesDirect(p, id, big, model('custom_out.onnx'));
+    const conf = await readPng(svc.inference.predictionFile(frameIds[0]!, big.id, 'confidence'));
+    expect([conf.width, conf.height]).toEqual([256, 128]);
   });
 
   it('serves the cached files through the media routes', async () => {
