@@ -8,6 +8,7 @@
  * Prints ms per frame (median) and the ratio torch / ORT (goal >= 1.5).
  */
 import * as ort from 'onnxruntime-node';
+import { sessionOptions } from '../main/inference/providerService';
 import { DEBIAN_PYTHON, ensureModel, fmt, GLIBC_TUNED, median, sharedInput, timeMs, TorchServer } from './lib';
 
 const ARCH = (process.env.BENCH_ARCH ?? 'lraspp') as 'lraspp' | 'deeplabv3' | 'segnet';
@@ -18,13 +19,7 @@ const ITERS = Number(process.env.BENCH_ITERS ?? 8);
 
 async function main(): Promise<void> {
   const path = ensureModel(ARCH);
-  const session = await ort.InferenceSession.create(path, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: THREADS,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  });
+  const session = await ort.InferenceSession.create(path, sessionOptions('cpu', THREADS));
   const input = new ort.Tensor('float32', sharedInput(H, W), [1, 3, H, W]);
   const feeds = { [session.inputNames[0]!]: input };
   const args = [ARCH, String(THREADS), String(H), String(W)];

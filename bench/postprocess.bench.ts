@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { buildModel, DataType, defaultOpset } from '../main/inference/onnxProto';
 import { appendPostProcessing, mapStride, POST } from '../main/inference/postGraph';
 import { statsFromLogits, upsampleLabels } from '../main/inference/postprocess';
+import { sessionOptions } from '../main/inference/providerService';
 import { ensureModel, fmt, median, sharedInput, timeMs } from './lib';
 
 const ARCH = (process.env.BENCH_ARCH ?? 'lraspp') as 'lraspp' | 'deeplabv3' | 'segnet';
@@ -28,13 +29,7 @@ async function main(): Promise<void> {
   const path = ensureModel(ARCH);
   const bytes = readFileSync(path);
   const opset = defaultOpset(bytes)!;
-  const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: THREADS,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  };
+  const options: ort.InferenceSession.SessionOptions = sessionOptions('cpu', THREADS);
   const bare = await ort.InferenceSession.create(bytes, options);
   const input = bare.inputNames[0]!;
   const logits = bare.outputNames[0]!;

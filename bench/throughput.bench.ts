@@ -17,7 +17,7 @@ import { detachedJobContext } from '../main/jobs/jobContext';
 import { InferenceService } from '../main/inference/inferenceService';
 import { ModelService } from '../main/inference/modelService';
 import { ProviderProbe } from '../main/inference/providerProbe';
-import { ProviderService } from '../main/inference/providerService';
+import { ProviderService, sessionOptions } from '../main/inference/providerService';
 import { SettingsStore } from '../main/services/settingsStore';
 import { makeTempDir } from '../tests/helpers/tempDir';
 import { writeFrame } from '../tests/unit/inference/helpers';
@@ -52,13 +52,7 @@ async function main(): Promise<void> {
     const m = await models.import({ path: modelPath, inputSize: { height: IH, width: IW } });
     await inference.execute(inference.createRun(warm, [m.id]), detachedJobContext());
 
-    const bare = await ort.InferenceSession.create(modelPath, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: THREADS,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-    });
+    const bare = await ort.InferenceSession.create(modelPath, sessionOptions('cpu', THREADS));
     const feeds = { [bare.inputNames[0]!]: new ort.Tensor('float32', sharedInput(IH, IW), [1, 3, IH, IW]) };
     await timeMs(3, () => bare.run(feeds));
 

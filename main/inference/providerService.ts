@@ -114,12 +114,20 @@ export class ProviderService {
   }
 
   private sessionOptions(provider: ProviderName): ort.InferenceSession.SessionOptions {
-    return {
-      executionProviders: [provider],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: this.options.threads ?? availableParallelism(),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-    };
+    return sessionOptions(provider, this.options.threads ?? availableParallelism());
   }
+}
+
+/** How every session is opened (exported so the benchmarks time the model the way the app runs it). */
+export function sessionOptions(provider: ProviderName, threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Idle ORT workers spin by default, taking the cores that decode the next frame and encode
+    // the last one (sharp, in libuv's pool) and any other process's: measured slower here.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
 }
