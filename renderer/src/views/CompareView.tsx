@@ -19,7 +19,8 @@ let handledSelection: unknown = null;
 function onKey(event: KeyboardEvent): void {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
   // Form controls keep their own keys (a range slider's arrows, a select's letters).
-  if ((event.target as HTMLElement | null)?.closest?.('input, select, textarea, [role="slider"]')) return;
+  const target = event.target as HTMLElement | null;
+  if (target?.closest?.('input:not([type="checkbox"]), select, textarea, [role="slider"]')) return;
   const step: Record<string, number> = {
     ArrowRight: 1,
     ArrowDown: 1,

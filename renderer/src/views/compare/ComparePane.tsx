@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { CompareFrameDetail } from '../../../../common/contract';
 import { notifyError } from '../../store/actions';
 import { changeCompare, loadPaneFrames } from '../../store/compareActions';
@@ -150,7 +150,8 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
   const [shownFrameId, setShownFrameId] = useState<number | null>(null);
   const [probe, setProbe] = useState<HoverProbe | null>(null);
 
-  useEffect(() => {
+  // A layout effect, so the viewer exists before the layout effects below feed it.
+  useLayoutEffect(() => {
     const viewer = new PaneViewer(hostRef.current!, {
       onViewChange: (view) => viewSync.change(pane, view),
       onHover: (pixel) => {
@@ -173,7 +174,8 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
     if (state.datasetId !== null) void loadPaneFrames(pane);
   }, [pane, state.datasetId, sort, filter]);
 
-  useEffect(() => {
+  // Layout effects: a cached frame reaches the viewer in the commit that selected it.
+  useLayoutEffect(() => {
     if (frameId === null) {
       layersRef.current = null;
       viewerRef.current?.setLayers(null);
@@ -188,7 +190,8 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
       setShownFrameId(layers.frameId);
       const { frames, index } = state;
       const near = [index + 1, index + 2, index - 1, index + 3].map((i) => frames[i]?.id).filter((id) => id !== undefined);
-      assets.prefetch(near, { a: modelA, b: modelB });
+      // After the draw: decoding neighbours must not delay this frame.
+      setTimeout(() => live && assets.prefetch(near, { a: modelA, b: modelB }), 50);
     };
     const result = assets.layers(frameId, { a: modelA, b: modelB });
     // Cached frames are shown in this same task: that is what makes stepping instant.
@@ -200,7 +203,7 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
     // The frame list only matters for prefetching, which may lag one step behind.
   }, [assets, frameId, modelA, modelB]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     viewerRef.current?.setStyle({ mode: state.mode, opacity: state.opacity, model: state.model, visibleClasses, split });
   }, [state.mode, state.opacity, state.model, visibleClasses, split]);
 

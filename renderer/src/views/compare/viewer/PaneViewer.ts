@@ -1,8 +1,8 @@
 import * as THREE from 'three';
-import { IGNORE_TRAIN_ID, TRAIN_CLASSES } from '../../../../../common/classes';
 import type { PaneMode } from '../../../store/compareSlice';
 import type { GreyImage } from './greyPng';
-import { BACKGROUND_RGB, FRAGMENT_SHADER, HIGHLIGHT_RGB, SHADER_MODE, VERTEX_SHADER } from './shaders';
+import { LayerTextures, paletteTexture } from './layerTextures';
+import { BACKGROUND_RGB, FRAGMENT_SHADER, HIGHLIGHT_RGB, SHADER_MODE, VERTEX_SHADER, type ShaderMode } from './shaders';
 import { FIT, canvasToImage, panBy, placement, zoomAt, type Placement, type ViewTransform } from './viewTransform';
 
 /** Everything one pane can show for one frame; null where the frame has no such layer. */
@@ -39,8 +39,6 @@ export interface PaneViewerEvents {
 }
 
 const ZOOM_PER_WHEEL_PIXEL = 1.0015;
-/** GPU textures kept for recently shown layers, so stepping back and forth uploads nothing. */
-const TEXTURE_CACHE_SIZE = 48;
 
 /**
  * One compare pane: a three.js renderer drawing a single full-canvas triangle through the
@@ -53,10 +51,13 @@ export class PaneViewer {
   private readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
   private readonly camera = new THREE.Camera();
-  private readonly material: THREE.RawShaderMaterial;
+  /** One program per shader mode, all sharing `uniforms`. */
+  private readonly materials: THREE.RawShaderMaterial[];
+  private readonly uniforms: Record<string, THREE.IUniform>;
+  private readonly mesh: THREE.Mesh;
   private readonly geometry: THREE.BufferGeometry;
   private readonly palette: THREE.DataTexture;
-  private readonly textures = new Map<object, THREE.Texture>();
+  private readonly textures = new LayerTextures();
   private readonly resizeObserver: ResizeObserver;
   private layers: PaneLayers | null = null;
   private style: PaneStyle = { mode: 'image', opacity: 0.6, model: 'a', visibleClasses: 0x7ffff, split: 0.5 };
@@ -80,37 +81,45 @@ export class PaneViewer {
     this.palette = paletteTexture();
     this.geometry = new THREE.BufferGeometry();
     this.geometry.setAttribute('position', new THREE.Float32BufferAttribute([-1, -1, 0, 3, -1, 0, -1, 3, 0], 3));
-    this.material = new THREE.RawShaderMaterial({
-      glslVersion: THREE.GLSL3,
-      vertexShader: VERTEX_SHADER,
-      fragmentShader: FRAGMENT_SHADER,
-      depthTest: false,
-      depthWrite: false,
-      uniforms: {
-        uImage: { value: null },
-        uMaskA: { value: null },
-        uMaskB: { value: null },
-        uHeat: { value: null },
-        uPalette: { value: this.palette },
-        uHasImage: { value: false },
-        uHasA: { value: false },
-        uHasB: { value: false },
-        uHasHeat: { value: false },
-        uMode: { value: SHADER_MODE.image },
-        uVisible: { value: 0 },
-        uOpacity: { value: 1 },
-        uSplitX: { value: 0 },
-        uImageSize: { value: new THREE.Vector2(1, 1) },
-        uScale: { value: 1 },
-        uOffset: { value: new THREE.Vector2(0, 0) },
-        uBufferHeight: { value: 1 },
-        uBackground: { value: new THREE.Vector3(...BACKGROUND_RGB.map((c) => c / 255)) },
-        uHighlight: { value: new THREE.Vector3(...HIGHLIGHT_RGB.map((c) => c / 255)) },
-      },
-    });
-    const mesh = new THREE.Mesh(this.geometry, this.material);
-    mesh.frustumCulled = false;
-    this.scene.add(mesh);
+    this.uniforms = {
+      uImage: { value: null },
+      uMaskA: { value: null },
+      uMaskB: { value: null },
+      uHeat: { value: null },
+      uPalette: { value: this.palette },
+      uMaskSizeA: { value: new THREE.Vector2(1, 1) },
+      uMaskSizeB: { value: new THREE.Vector2(1, 1) },
+      uVisible: { value: 0 },
+      uOpacity: { value: 1 },
+      uSplitX: { value: 0 },
+      uImageSize: { value: new THREE.Vector2(1, 1) },
+      uScale: { value: 1 },
+      uOffset: { value: new THREE.Vector2(0, 0) },
+      uBufferHeight: { value: 1 },
+      uBackground: { value: new THREE.Vector3(...BACKGROUND_RGB.map((c) => c / 255)) },
+      uHighlight: { value: new THREE.Vector3(...HIGHLIGHT_RGB.map((c) => c / 255)) },
+    };
+    this.materials = Object.values(SHADER_MODE).map(
+      (mode) =>
+        new THREE.RawShaderMaterial({
+          glslVersion: THREE.GLSL3,
+          vertexShader: VERTEX_SHADER,
+          fragmentShader: FRAGMENT_SHADER,
+          defines: { MODE: mode },
+          depthTest: false,
+          depthWrite: false,
+          uniforms: this.uniforms,
+        }),
+    );
+    this.mesh = new THREE.Mesh(this.geometry, this.materials[SHADER_MODE.image]);
+    this.mesh.frustumCulled = false;
+    this.scene.add(this.mesh);
+    // Compiling every mode's program now keeps the first switch to a mode instant.
+    for (const material of this.materials) {
+      this.mesh.material = material;
+      this.renderer.compile(this.scene, this.camera);
+    }
+    this.mesh.material = this.materials[SHADER_MODE.image]!;
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(host);
     this.canvas.addEventListener('wheel', this.onWheel, { passive: false });
@@ -169,10 +178,9 @@ export class PaneViewer {
     cancelAnimationFrame(this.frameRequest);
     this.resizeObserver.disconnect();
     this.canvas.removeEventListener('wheel', this.onWheel);
-    for (const texture of this.textures.values()) texture.dispose();
-    this.textures.clear();
+    this.textures.dispose();
     this.palette.dispose();
-    this.material.dispose();
+    for (const material of this.materials) material.dispose();
     this.geometry.dispose();
     this.renderer.dispose();
     // Frees the context now rather than at garbage collection: Chromium caps live contexts.
@@ -189,7 +197,7 @@ export class PaneViewer {
   }
 
   private draw(): void {
-    const u = this.material.uniforms;
+    const u = this.uniforms;
     const layers = this.layers;
     const dpr = this.renderer.getPixelRatio();
     const bufferWidth = this.cssSize.width * dpr;
@@ -204,28 +212,28 @@ export class PaneViewer {
       (u.uImageSize!.value as THREE.Vector2).set(width, height);
       u.uScale!.value = p.scale;
       (u.uOffset!.value as THREE.Vector2).set(p.offsetX, p.offsetY);
-      u.uImage!.value = this.texture(layers.image);
-      u.uHasImage!.value = true;
-      this.bindModeLayers(layers);
+      u.uImage!.value = this.textures.image(layers.image);
+      this.mesh.material = this.materials[this.bindModeLayers(layers)]!;
     } else {
       // Nothing to show: the whole canvas falls outside a 0x0 image and draws background.
       (u.uImageSize!.value as THREE.Vector2).set(0, 0);
-      u.uHasImage!.value = false;
-      u.uHasA!.value = u.uHasB!.value = u.uHasHeat!.value = false;
-      u.uMode!.value = SHADER_MODE.image;
+      this.mesh.material = this.materials[SHADER_MODE.image]!;
     }
     this.renderer.render(this.scene, this.camera);
     this.renderSeq++;
     this.canvas.dataset.renderSeq = String(this.renderSeq);
     this.canvas.dataset.frameId = layers ? String(layers.frameId) : '';
+    // Lets tests and the pan benchmark see that a view change uploaded no texture.
+    this.canvas.dataset.textureUploads = String(this.textures.uploads);
     this.events.onRendered?.(layers?.frameId ?? null);
   }
 
-  private bindModeLayers(layers: PaneLayers): void {
-    const u = this.material.uniforms;
+  /** Binds the layers the style's mode draws and says which program draws them. */
+  private bindModeLayers(layers: PaneLayers): ShaderMode {
+    const u = this.uniforms;
     const { mode, model } = this.style;
     const pick = <T>(a: T, b: T): T => (model === 'a' ? a : b);
-    let shaderMode: number = SHADER_MODE.image;
+    let shaderMode: ShaderMode = SHADER_MODE.image;
     let maskA: GreyImage | null = null;
     let maskB: GreyImage | null = null;
     let heat: GreyImage | null = null;
@@ -259,36 +267,19 @@ export class PaneViewer {
         heat = layers.synthetic;
         break;
     }
-    u.uMode!.value = shaderMode;
-    u.uHasA!.value = maskA !== null;
-    u.uHasB!.value = maskB !== null;
-    u.uHasHeat!.value = heat !== null;
-    // Samplers must always point at a texture of the declared kind, even when unused.
-    u.uMaskA!.value = this.texture(maskA ?? EMPTY_MASK, 'class');
-    u.uMaskB!.value = this.texture(maskB ?? EMPTY_MASK, 'class');
-    u.uHeat!.value = this.texture(heat ?? EMPTY_MASK, 'scalar');
-  }
-
-  /** The GPU copy of a layer, uploaded on first use and kept while it stays recent. */
-  private texture(source: ImageBitmap): THREE.Texture;
-  private texture(source: GreyImage, kind: 'class' | 'scalar'): THREE.Texture;
-  private texture(source: ImageBitmap | GreyImage, kind?: 'class' | 'scalar'): THREE.Texture {
-    const key = kind === 'scalar' ? scalarKey(source as GreyImage) : source;
-    let texture = this.textures.get(key);
-    if (texture) {
-      // Re-inserting keeps the map in least-recently-used order.
-      this.textures.delete(key);
-      this.textures.set(key, texture);
-      return texture;
-    }
-    texture = source instanceof ImageBitmap ? imageTexture(source) : greyTexture(source, kind ?? 'class');
-    this.textures.set(key, texture);
-    if (this.textures.size > TEXTURE_CACHE_SIZE) {
-      const [oldestKey, oldest] = this.textures.entries().next().value!;
-      this.textures.delete(oldestKey);
-      oldest.dispose();
-    }
-    return texture;
+    // A mode whose layers this frame lacks shows the plain image (the pane says why).
+    const missing =
+      ((shaderMode === SHADER_MODE.mask || shaderMode === SHADER_MODE.split || shaderMode === SHADER_MODE.disagreement) && !maskA) ||
+      ((shaderMode === SHADER_MODE.split || shaderMode === SHADER_MODE.disagreement) && !maskB) ||
+      (shaderMode === SHADER_MODE.heat && !heat);
+    if (missing) return SHADER_MODE.image;
+    // Samplers must always hold a texture of their declared kind, even where unused.
+    u.uMaskA!.value = this.textures.grey(maskA, 'class');
+    u.uMaskB!.value = this.textures.grey(maskB, 'class');
+    u.uHeat!.value = this.textures.grey(heat, 'scalar');
+    (u.uMaskSizeA!.value as THREE.Vector2).set(maskA?.width ?? 1, maskA?.height ?? 1);
+    (u.uMaskSizeB!.value as THREE.Vector2).set(maskB?.width ?? 1, maskB?.height ?? 1);
+    return shaderMode;
   }
 
   private resize(): void {
@@ -317,7 +308,11 @@ export class PaneViewer {
 
   private readonly onPointerDown = (event: PointerEvent): void => {
     if (event.button !== 0 || !this.layers) return;
-    this.canvas.setPointerCapture(event.pointerId);
+    try {
+      this.canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // A synthetic pointer (the pan benchmark's) cannot be captured; the drag still works.
+    }
     this.drag = { id: event.pointerId, x: event.clientX, y: event.clientY };
   };
 
@@ -339,47 +334,4 @@ export class PaneViewer {
   private readonly onPointerLeave = (): void => {
     if (!this.drag) this.events.onHover?.(null);
   };
-}
-
-const EMPTY_MASK: GreyImage = { width: 1, height: 1, data: new Uint8Array([IGNORE_TRAIN_ID]) };
-/** One GreyImage may serve as a class mask and (for the empty one) as a scalar map. */
-const scalarKeys = new WeakMap<GreyImage, object>();
-function scalarKey(image: GreyImage): object {
-  let key = scalarKeys.get(image);
-  if (!key) scalarKeys.set(image, (key = {}));
-  return key;
-}
-
-function paletteTexture(): THREE.DataTexture {
-  const rgba = new Uint8Array(256 * 4);
-  for (const c of TRAIN_CLASSES) rgba.set([...c.colour, 255], c.trainId * 4);
-  const texture = new THREE.DataTexture(rgba, 256, 1, THREE.RGBAFormat, THREE.UnsignedByteType);
-  texture.minFilter = texture.magFilter = THREE.NearestFilter;
-  texture.needsUpdate = true;
-  return texture;
-}
-
-function imageTexture(bitmap: ImageBitmap): THREE.Texture {
-  const texture = new THREE.Texture(bitmap);
-  texture.flipY = false;
-  texture.colorSpace = THREE.NoColorSpace;
-  texture.generateMipmaps = false;
-  texture.minFilter = THREE.LinearFilter;
-  texture.magFilter = THREE.LinearFilter;
-  texture.needsUpdate = true;
-  return texture;
-}
-
-function greyTexture(image: GreyImage, kind: 'class' | 'scalar'): THREE.DataTexture {
-  const texture =
-    kind === 'class'
-      ? new THREE.DataTexture(image.data, image.width, image.height, THREE.RedIntegerFormat, THREE.UnsignedByteType)
-      : new THREE.DataTexture(image.data, image.width, image.height, THREE.RedFormat, THREE.UnsignedByteType);
-  texture.internalFormat = kind === 'class' ? 'R8UI' : 'R8';
-  // Class ids must never be interpolated; scalar maps may be, they are smooth fields.
-  texture.minFilter = texture.magFilter = kind === 'class' ? THREE.NearestFilter : THREE.LinearFilter;
-  texture.generateMipmaps = false;
-  texture.unpackAlignment = 1;
-  texture.needsUpdate = true;
-  return texture;
 }

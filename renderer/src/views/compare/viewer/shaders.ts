@@ -2,11 +2,12 @@
  * The compare pane's one shader. Masks are R8UI class-index textures read with texelFetch
  * (no filtering can blend two class ids into a third) and coloured through a 256x1
  * palette; class visibility is a bitmask uniform. So opacity, class toggles, modes and
- * pan/zoom all change uniforms only: nothing is re-uploaded.
+ * pan/zoom change uniforms (or pick another ready program): nothing is re-uploaded.
  */
 
-/** Values of the uMode uniform. */
+/** Values of the MODE define: one compiled program each. */
 export const SHADER_MODE = { image: 0, mask: 1, split: 2, disagreement: 3, heat: 4 } as const;
+export type ShaderMode = (typeof SHADER_MODE)[keyof typeof SHADER_MODE];
 
 /** Disagreeing pixels in disagreement mode (pure magenta-pink reads on any scene). */
 export const HIGHLIGHT_RGB: readonly [number, number, number] = [255, 46, 136];
@@ -20,6 +21,13 @@ void main() {
 }
 `;
 
+/**
+ * One program per mode (MODE is #defined): SwiftShader, the software GPU of headless
+ * Chromium and of machines without one, runs every branch of a shader for every pixel, so
+ * a single program with a uniform mode switch costs all modes at once. Switching program
+ * is as cheap as switching a uniform once each variant has compiled (they are compiled
+ * up front).
+ */
 export const FRAGMENT_SHADER = /* glsl */ `
 precision highp float;
 precision highp int;
@@ -30,11 +38,8 @@ uniform usampler2D uMaskA;
 uniform usampler2D uMaskB;
 uniform sampler2D uHeat;
 uniform sampler2D uPalette;
-uniform bool uHasImage;
-uniform bool uHasA;
-uniform bool uHasB;
-uniform bool uHasHeat;
-uniform int uMode;
+uniform ivec2 uMaskSizeA;
+uniform ivec2 uMaskSizeB;
 uniform uint uVisible;
 uniform float uOpacity;
 uniform float uSplitX;
@@ -47,12 +52,8 @@ uniform vec3 uHighlight;
 
 out vec4 fragColor;
 
-ivec2 texelOf(vec2 uv, ivec2 size) {
-  return clamp(ivec2(floor(uv * vec2(size))), ivec2(0), size - 1);
-}
-
-uint classAt(usampler2D mask, vec2 uv) {
-  return texelFetch(mask, texelOf(uv, textureSize(mask, 0)), 0).r;
+uint classAt(usampler2D mask, ivec2 size, vec2 uv) {
+  return texelFetch(mask, clamp(ivec2(uv * vec2(size)), ivec2(0), size - 1), 0).r;
 }
 
 bool isVisible(uint c) {
@@ -64,6 +65,7 @@ vec3 overlay(vec3 base, uint c) {
   return mix(base, texelFetch(uPalette, ivec2(int(c), 0), 0).rgb, uOpacity);
 }
 
+#if MODE == 4
 // Turbo colour map, polynomial fit (Mikhailov, Google AI, 2019).
 vec3 turbo(float x) {
   const vec4 r4 = vec4(0.13572138, 4.61539260, -42.66032258, 132.13108234);
@@ -77,6 +79,7 @@ vec3 turbo(float x) {
   vec2 v2 = v4.zw * v4.z;
   return clamp(vec3(dot(v4, r4) + dot(v2, r2), dot(v4, g4) + dot(v2, g2), dot(v4, b4) + dot(v2, b2)), 0.0, 1.0);
 }
+#endif
 
 void main() {
   vec2 px = vec2(gl_FragCoord.x, uBufferHeight - gl_FragCoord.y);
@@ -86,27 +89,25 @@ void main() {
     return;
   }
   vec2 uv = img / uImageSize;
-  vec3 base = uHasImage ? texture(uImage, uv).rgb : vec3(0.0);
+  vec3 base = texture(uImage, uv).rgb;
+#if MODE == 1
+  vec3 colour = overlay(base, classAt(uMaskA, uMaskSizeA, uv));
+#elif MODE == 2
+  // Both fetched, one coloured: cheaper in SwiftShader than two overlays behind a branch.
+  uint a = classAt(uMaskA, uMaskSizeA, uv);
+  uint b = classAt(uMaskB, uMaskSizeB, uv);
+  vec3 colour = overlay(base, gl_FragCoord.x < uSplitX ? a : b);
+#elif MODE == 3
+  // Agreement fades to a dim grey image so only the disagreement carries colour.
+  vec3 colour = vec3(dot(base, vec3(0.299, 0.587, 0.114)) * 0.45);
+  uint a = classAt(uMaskA, uMaskSizeA, uv);
+  uint b = classAt(uMaskB, uMaskSizeB, uv);
+  if (a != b && (isVisible(a) || isVisible(b))) colour = mix(colour, uHighlight, uOpacity);
+#elif MODE == 4
+  vec3 colour = mix(base, turbo(texture(uHeat, uv).r), uOpacity);
+#else
   vec3 colour = base;
-  if (uMode == 1) {
-    if (uHasA) colour = overlay(base, classAt(uMaskA, uv));
-  } else if (uMode == 2) {
-    if (gl_FragCoord.x < uSplitX) {
-      if (uHasA) colour = overlay(base, classAt(uMaskA, uv));
-    } else if (uHasB) {
-      colour = overlay(base, classAt(uMaskB, uv));
-    }
-  } else if (uMode == 3) {
-    // Agreement fades to a dim grey image so only the disagreement carries colour.
-    colour = vec3(dot(base, vec3(0.299, 0.587, 0.114)) * 0.45);
-    if (uHasA && uHasB) {
-      uint a = classAt(uMaskA, uv);
-      uint b = classAt(uMaskB, uv);
-      if (a != b && (isVisible(a) || isVisible(b))) colour = mix(colour, uHighlight, uOpacity);
-    }
-  } else if (uMode == 4) {
-    if (uHasHeat) colour = mix(base, turbo(texture(uHeat, uv).r), uOpacity);
-  }
+#endif
   fragColor = vec4(colour, 1.0);
 }
 `;
