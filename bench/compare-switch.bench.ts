@@ -1,0 +1,190 @@
+/**
+ * Compare view speed, in headless Chromium (SwiftShader, as in the e2e tests) driving the
+ * built app in browser mode:
+ *   switch   keydown → the pane has drawn the next 1024x512 frame, GPU work finished
+ *            (a 1-pixel readPixels waits for it), for frames whose outputs the view has
+ *            already fetched and decoded once. Budget: 50 ms median.
+ *   both     the same with both panes stepping together.
+ *   pan      one drag step on a 3840x2160 dashcam frame → drawn; and how many textures the
+ *            whole drag uploaded (it must be none: pan is a uniform change).
+ * A project with two models' predictions is seeded the way the e2e tests seed theirs.
+ *
+ *   npx electron-vite build && npx tsx bench/compare-switch.bench.ts
+ *   BENCH_FRAMES=24 BENCH_ROUNDS=2 npx tsx bench/compare-switch.bench.ts
+ */
+import { cpus, loadavg } from 'node:os';
+import type { Page } from 'playwright-core';
+import { seedCompareProject } from '../tests/e2e/support/compareProject';
+import { openBrowser, startServer, tempHome } from '../tests/e2e/support/webApp';
+
+const BUDGET_MS = 50;
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 24);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const PAN_STEPS = 60;
+
+function quantile(values: readonly number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+/** Runs in the page: steps with the keyboard and times each switch until drawn and finished. */
+async function timeSwitches(page: Page, panes: string[], keys: string[]): Promise<number[]> {
+  return page.evaluate(
+    async ({ panes, keys }) => {
+      const canvases = panes.map((p) => document.querySelector<HTMLCanvasElement>(`[data-testid="canvas-${p}"]`)!);
+      const finish = (c: HTMLCanvasElement) => {
+        const gl = c.getContext('webgl2')!;
+        gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+      };
+      const drawn = (c: HTMLCanvasElement, before: string | undefined) =>
+        new Promise<void>((resolve) => {
+          const observer = new MutationObserver(() => {
+            if (c.dataset.frameId !== before) {
+              observer.disconnect();
+              finish(c);
+              resolve();
+            }
+          });
+          observer.observe(c, { attributes: true, attributeFilter: ['data-frame-id'] });
+        });
+      const times: number[] = [];
+      for (const key of keys) {
+        const waits = canvases.map((c) => drawn(c, c.dataset.frameId));
+        const t0 = performance.now();
+        document.body.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+        await Promise.all(waits);
+        times.push(performance.now() - t0);
+        // Let the prefetch and React's follow-up renders settle, as between real key presses.
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      return times;
+    },
+    { panes, keys },
+  );
+}
+
+async function waitForFrame(page: Page, pane: string, frameId: number): Promise<void> {
+  await page.waitForFunction(
+    ([p, id]) => document.querySelector<HTMLCanvasElement>(`[data-testid="canvas-${p}"]`)?.dataset.frameId === String(id),
+    [pane, frameId] as const,
+    { timeout: 120_000 },
+  );
+}
+
+/** Runs in the page: a drag of synthetic pointer events, each step timed until drawn. */
+async function timePan(page: Page): Promise<{ times: number[]; uploads: number }> {
+  return page.evaluate(async (steps) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="canvas-dashcam"]')!;
+    const gl = canvas.getContext('webgl2')!;
+    const rect = canvas.getBoundingClientRect();
+    const uploadsBefore = Number(canvas.dataset.textureUploads);
+    const at = (type: string, x: number) =>
+      canvas.dispatchEvent(
+        new PointerEvent(type, { clientX: x, clientY: rect.top + rect.height / 2, pointerId: 1, button: 0, buttons: 1, bubbles: true }),
+      );
+    // Zoom in first so the drag moves a 4K frame that overflows the pane.
+    canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: -900, clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2 }));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    let x = rect.left + rect.width / 2;
+    at('pointerdown', x);
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const before = canvas.dataset.renderSeq;
+      const drawn = new Promise<void>((resolve) => {
+        const observer = new MutationObserver(() => {
+          if (canvas.dataset.renderSeq !== before) {
+            observer.disconnect();
+            gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+            resolve();
+          }
+        });
+        observer.observe(canvas, { attributes: true, attributeFilter: ['data-render-seq'] });
+      });
+      x += i < steps / 2 ? -6 : 6;
+      const t0 = performance.now();
+      at('pointermove', x);
+      await drawn;
+      times.push(performance.now() - t0);
+    }
+    at('pointerup', x);
+    return { times, uploads: Number(canvas.dataset.textureUploads) - uploadsBefore };
+  }, PAN_STEPS);
+}
+
+async function main(): Promise<void> {
+  const home = tempHome();
+  const server = await startServer(home.path, ['--no-demo']);
+  const browser = await openBrowser();
+  try {
+    console.log(`seeding ${FRAMES} sim + ${FRAMES} dashcam frames at 1024x512 and one at 3840x2160 ...`);
+    const seeded = await seedCompareProject(server, home.path, {
+      projectName: 'Compare bench',
+      width: 1024,
+      height: 512,
+      simFrames: FRAMES,
+      dashcamFrames: FRAMES,
+      extraDashcam: { width: 3840, height: 2160 },
+    });
+    const { page } = browser;
+    // tsx compiles with esbuild's keepNames, which wraps the functions passed to
+    // page.evaluate in calls to its __name helper; the page needs one too.
+    await page.addInitScript('window.__name = (fn) => fn;');
+    await page.goto(server.url);
+    await page.goto(`${server.origin}/#/compare`);
+    await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
+    await waitForFrame(page, 'sim', seeded.sim[0]!.id);
+    await page.getByTestId('frame-name-dashcam').click();
+
+    // Fetch and decode every frame once (what "cached outputs" means), both panes.
+    await page.getByText('Step together').click();
+    for (let i = 1; i < FRAMES; i++) {
+      await page.keyboard.press('ArrowRight');
+      await waitForFrame(page, 'dashcam', seeded.dashcam[i]!.id);
+      await waitForFrame(page, 'sim', seeded.sim[i]!.id);
+    }
+    await page.keyboard.press('Home');
+    await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
+    await page.getByText('Step together').click();
+
+    const sweep = (n: number) => [...Array<string>(n - 1).fill('ArrowRight'), ...Array<string>(n - 1).fill('ArrowLeft')];
+    const uploads = () => page.getByTestId('canvas-dashcam').getAttribute('data-texture-uploads').then(Number);
+    const uploadsBefore = await uploads();
+    const single: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) single.push(...(await timeSwitches(page, ['dashcam'], sweep(FRAMES))));
+    const switchUploads = (await uploads()) - uploadsBefore;
+    await page.getByText('Step together').click();
+    const both = await timeSwitches(page, ['dashcam', 'sim'], sweep(FRAMES));
+
+    const last = seeded.dashcam.at(-1)!;
+    await page.getByText('Step together').click();
+    await page.getByTestId('frame-name-dashcam').click();
+    await page.keyboard.press('End');
+    await waitForFrame(page, 'dashcam', last.id);
+    await page.waitForTimeout(500);
+    const pan = await timePan(page);
+
+    const line = (label: string, times: number[]) => {
+      const median = quantile(times, 0.5);
+      console.log(
+        `${label.padEnd(34)} n=${String(times.length).padStart(3)}  median ${median.toFixed(1).padStart(6)} ms  ` +
+          `p90 ${quantile(times, 0.9).toFixed(1).padStart(6)} ms  ratio to ${BUDGET_MS} ms: ${(median / BUDGET_MS).toFixed(2)}`,
+      );
+    };
+    console.log(`\ncompare view, headless Chromium (SwiftShader), cached outputs; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+    line('switch, dashcam pane (1024x512)', single);
+    console.log(`textures uploaded during those switches: ${switchUploads} (all frames were shown once before)`);
+    line('switch, both panes together', both);
+    line(`pan step, ${last.scene.width}x${last.scene.height} frame`, pan.times);
+    console.log(`textures uploaded during the ${PAN_STEPS}-step drag: ${pan.uploads}`);
+    if (browser.consoleErrors.length > 0) console.log('console errors:', browser.consoleErrors);
+  } finally {
+    await browser.close();
+    await server.stop();
+    home.cleanup();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
