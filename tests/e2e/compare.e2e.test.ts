@@ -15,6 +15,7 @@ import {
 } from './support/canvasPixels';
 import { seedCompareProject, type SeededProject } from './support/compareProject';
 import { CLASS } from './support/compareScene';
+import { turboRgb } from '../../renderer/src/views/compare/viewer/shaders';
 import { openBrowser, REPO_ROOT, startServer, tempHome, type Browser, type RunningServer } from './support/webApp';
 
 const CANVAS = 'canvas-dashcam';
@@ -158,6 +159,60 @@ describe('compare view in browser mode', () => {
     expect(await readout.textContent()).toMatch(/AdaptSegNet.*car (93|38)%/);
   });
 
+  it('ground truth and confidence modes draw the label and the confidence map', async () => {
+    const SIM = 'canvas-sim';
+    const { scene } = seeded.sim[0]!;
+    await page().getByTestId('frame-name-sim').click();
+    await afterRender(page(), SIM, () => page().getByTestId('mode-sim-groundTruth').click());
+    await afterRender(page(), SIM, () => page().getByTestId('opacity-sim').press('End'));
+    const gt = await readCanvas(page(), SIM);
+    const scale = Math.min(gt.width / scene.width, gt.height / scene.height);
+    // The label went through the dataset reader (GTA5 labelIds to trainIds) and the label route.
+    for (const trainId of [CLASS.road, CLASS.sky, CLASS.car, CLASS.person]) {
+      const colour = TRAIN_CLASSES[trainId]!.colour;
+      const drawn = pixelsWhere(gt, (x, y) => sameRgb(rgbAt(gt, x, y), colour)).size;
+      const expected = scene.gt.filter((c) => c === trainId).length * scale * scale;
+      expect(drawn / expected).toBeGreaterThan(0.93);
+      expect(drawn / expected).toBeLessThan(1.07);
+    }
+
+    // Adapted's confidence is 236/255 away from class edges: most of the frame is that colour.
+    await afterRender(page(), SIM, () => page().getByTestId('mode-sim-confidence').click());
+    const heat = await readCanvas(page(), SIM);
+    const [r, g, b] = turboRgb(236 / 255);
+    const near = (p: Rgb) => Math.abs(p[0] - r) <= 2 && Math.abs(p[1] - g) <= 2 && Math.abs(p[2] - b) <= 2;
+    const image = pixelsWhere(heat, (x, y) => inImage(heat, x, y)).size;
+    expect(pixelsWhere(heat, (x, y) => near(rgbAt(heat, x, y))).size / image).toBeGreaterThan(0.6);
+  });
+
+  it('zooming one pane zooms the other while linked, only itself when not, and uploads no texture', async () => {
+    const SIM = 'canvas-sim';
+    const uploads = async () => [
+      await page().getByTestId(CANVAS).getAttribute('data-texture-uploads'),
+      await page().getByTestId(SIM).getAttribute('data-texture-uploads'),
+    ];
+    const before = await uploads();
+    const simBefore = await readCanvas(page(), SIM);
+    const box = (await page().getByTestId(CANVAS).boundingBox())!;
+    await page().mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await afterRender(page(), SIM, () => page().mouse.wheel(0, -400));
+    expect(changedPixels(simBefore, await readCanvas(page(), SIM)).size).toBeGreaterThan(10_000);
+    expect(await uploads()).toEqual(before);
+
+    await page().getByLabel('Link pan/zoom').uncheck();
+    const simSeq = await page().getByTestId(SIM).getAttribute('data-render-seq');
+    await page().mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await afterRender(page(), CANVAS, () => page().mouse.wheel(0, 250));
+    await page().waitForTimeout(300);
+    expect(await page().getByTestId(SIM).getAttribute('data-render-seq')).toBe(simSeq);
+
+    // Linking again snaps the other pane to this one; a double-click fits both again.
+    await page().getByLabel('Link pan/zoom').check();
+    await afterRender(page(), SIM, () => page().getByTestId(CANVAS).dblclick());
+    expect(changedPixels(simBefore, await readCanvas(page(), SIM)).size).toBe(0);
+    expect(await uploads()).toEqual(before);
+  });
+
   it('steps frames with the keyboard, sorts by disagreement and filters by label status', async () => {
     await page().getByTestId('frame-name-dashcam').click();
     await page().keyboard.press('ArrowRight');
@@ -185,6 +240,7 @@ describe('compare view in browser mode', () => {
     await afterRender(page(), CANVAS, () => page().setViewportSize({ width: 1600, height: 860 }));
     await page().getByTestId('frame-name-sim').click();
     await page().keyboard.press('2');
+    for (let i = 0; i < 4; i++) await page().getByTestId('opacity-sim').press('PageDown');
     await click('mode-dashcam-split');
     const opacity = page().getByTestId('opacity-dashcam');
     await afterRender(page(), CANVAS, async () => {

@@ -49,8 +49,11 @@ export async function invoke<C extends Channel>(server: RunningServer, channel: 
   return result.value;
 }
 
+// Without toColourspace('b-w') sharp 0.35 writes one-channel raw data as an RGB PNG, and
+// a GTA5 label stored as RGB is read by its colours rather than by its values.
 const greyPng = (data: Uint8Array, width: number, height: number) =>
   sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
     .png({ compressionLevel: 1 })
     .toBuffer();
 
