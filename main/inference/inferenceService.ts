@@ -94,7 +94,7 @@ export class InferenceService {
     if (!this.deps.db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(datasetId)) {
       throw new AppError('NOT_FOUND', `dataset ${datasetId}: no such dataset`);
     }
-    const ids = [...new Set(modelIds)];
+    const ids = this.effectiveModels(modelIds);
     if (ids.length === 0) throw new AppError('BAD_REQUEST', 'an inference run needs at least one model');
     const models = ids.map((id) => this.deps.models.get(id));
     const discs = models.filter((m) => m.card.kind === 'discriminator');
@@ -107,7 +107,21 @@ export class InferenceService {
 
   /** The unfinished run over these models, or a new one: what the command line resumes. */
   resumeOrCreate(datasetId: number, modelIds: readonly number[]): number {
-    return this.store.findUnfinished(datasetId, [...new Set(modelIds)]) ?? this.createRun(datasetId, modelIds);
+    return this.store.findUnfinished(datasetId, this.effectiveModels(modelIds)) ?? this.createRun(datasetId, modelIds);
+  }
+
+  /**
+   * The models a run really uses: the ones asked for, plus the project's discriminator when the
+   * run segments and names none, so every run that can yields the "looks synthetic" map.
+   */
+  private effectiveModels(modelIds: readonly number[]): number[] {
+    const ids = [...new Set(modelIds)];
+    const kinds = ids.map((id) => this.deps.models.get(id).card.kind);
+    if (kinds.includes('segmentation') && !kinds.includes('discriminator')) {
+      const disc = this.store.firstOfRole('discriminator');
+      if (disc !== null) ids.push(disc);
+    }
+    return ids;
   }
 
   runs(): RunRecord[] {

@@ -123,12 +123,21 @@ describe.each<PostMode>(['graph', 'js'])('inference outputs (%s post-processing)
   });
 
   it('samples the confidence and entropy maps of large outputs, keeping masks exact', async () => {
-    const big = await svc.models.import({ path: model('custom_out.onnx'), inputSize: { height: 256, width: 512 } });
-    const outcome = await svc.inference.execute(svc.inference.createRun(1, [big.id]), detachedJobContext());
-    expect(outcome.processed).toBe(3);
-    for (const id of frameIds) await expectMatchesDirect(p, id, big, model('custom_out.onnx'));
-    const conf = await readPng(svc.inference.predictionFile(frameIds[0]!, big.id, 'confidence'));
-    expect([conf.width, conf.height]).toEqual([256, 128]);
+    // A project without a discriminator: a model feeding one keeps full-resolution maps.
+    const q = openTestProject(join(tmp.path, 'project-large'));
+    const qs = makeServices(q, join(tmp.path, 'home'), { post });
+    try {
+      const { frameIds: ids } = await addDataset(q.db, join(tmp.path, 'frames-large'), 2, { width: 300, height: 150 });
+      const big = await qs.models.import({ path: model('custom_out.onnx'), inputSize: { height: 256, width: 512 } });
+      const outcome = await qs.inference.execute(qs.inference.createRun(1, [big.id]), detachedJobContext());
+      expect(outcome.processed).toBe(2);
+      for (const id of ids) await expectMatchesDirect(q, id, big, model('custom_out.onnx'));
+      const conf = await readPng(qs.inference.predictionFile(ids[0]!, big.id, 'confidence'));
+      expect([conf.width, conf.height]).toEqual([256, 128]);
+    } finally {
+      await qs.models.dispose();
+      q.db.close();
+    }
   });
 
   it('serves the cached files through the media routes', async () => {

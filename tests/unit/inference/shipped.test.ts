@@ -81,8 +81,10 @@ describe('shipped models from native-models/models', () => {
     expect(updated.sha256).not.toBe(adapted.sha256);
     expect(count(adapted.id)).toBe(0);
     expect(count(svc.models.find('source_only').id)).toBe(2);
-    // The next run redoes only what was dropped.
-    const rerun = await svc.inference.execute(svc.inference.createRun(1, [updated.id]), detachedJobContext());
+    // The next run redoes only what was dropped; the project's discriminator joins it unasked.
+    const rerunId = svc.inference.createRun(1, [updated.id]);
+    expect(svc.inference.run(rerunId).modelIds).toEqual([updated.id, svc.models.find('discriminator').id]);
+    const rerun = await svc.inference.execute(rerunId, detachedJobContext());
     expect(rerun).toMatchObject({ processed: 2, skipped: 0 });
   });
 });
