@@ -70,6 +70,9 @@ interface FrameResult {
   readonly synthetic: { modelId: number; map8: Uint8Array; width: number; height: number; score: number } | null;
 }
 
+const PREFETCH = 2;
+const IN_FLIGHT_COMMITS = 2;
+
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 
@@ -151,27 +154,33 @@ export class InferenceService {
       ctx.progress(skipped, frames.length);
       if (skipped > 0) ctx.log(`${frames.length - work.length} of ${frames.length} frames already done; resuming`);
 
-      let next = work.length > 0 ? settle(this.prepare(work[0]!.frame, work[0]!.needs, plan)) : null;
-      let commit: Promise<Settled<void>> | null = null;
+      // Decoding runs PREFETCH frames ahead and commits trail behind, both in libuv's pool, so
+      // neither waits on the other nor on inference; commits still finish in frame order.
+      const prepare = (k: number) => settle(this.prepare(work[k]!.frame, work[k]!.needs, plan));
+      const ahead = work.slice(0, PREFETCH).map((_, k) => prepare(k));
+      const commits: Promise<Settled<void>>[] = [];
       for (let i = 0; i < work.length && !ctx.signal.aborted; i++) {
-        const prepared = await next!;
-        next = i + 1 < work.length ? settle(this.prepare(work[i + 1]!.frame, work[i + 1]!.needs, plan)) : null;
+        const prepared = await ahead.shift()!;
+        if (i + PREFETCH < work.length) ahead.push(prepare(i + PREFETCH));
         if (!prepared.ok) {
           failed++;
           ctx.log(`skipped ${work[i]!.frame.path}: ${(prepared.error as Error).message}`);
           continue;
         }
         const result = await this.infer(prepared.value, plan);
-        if (commit) throwIfFailed(await commit);
-        commit = settle(
-          this.commit(result, plan, committed).then(() => {
-            processed++;
-            options.onFrame?.(result.frame.id);
-            ctx.progress(skipped + processed + failed, frames.length);
-          }),
+        if (commits.length >= IN_FLIGHT_COMMITS) throwIfFailed(await commits.shift()!);
+        const previous = commits.at(-1);
+        commits.push(
+          settle(
+            this.commit(result, plan, committed, previous).then(() => {
+              processed++;
+              options.onFrame?.(result.frame.id);
+              ctx.progress(skipped + processed + failed, frames.length);
+            }),
+          ),
         );
       }
-      if (commit) throwIfFailed(await commit);
+      for (const c of commits) throwIfFailed(await c);
       if (ctx.signal.aborted) {
         this.store.setStatus(runId, 'cancelled');
         throw new CancelledError();
@@ -279,7 +288,12 @@ export class InferenceService {
     return { frame: p.frame, width: p.width, height: p.height, segs, synthetic };
   }
 
-  private async commit(r: FrameResult, plan: Plan, committed: ReadonlyMap<number, Set<number>>): Promise<void> {
+  private async commit(
+    r: FrameResult,
+    plan: Plan,
+    committed: ReadonlyMap<number, Set<number>>,
+    previous?: Promise<Settled<void>>,
+  ): Promise<void> {
     const { cacheDir } = this.deps;
     const rows: PredictionRow[] = [];
     const writes: Promise<void>[] = [];
@@ -310,6 +324,8 @@ export class InferenceService {
     }
     const diff = this.disagreement(r, plan, committed);
     await Promise.all(writes);
+    // Files may finish out of order; rows (what marks a frame done) go in frame order.
+    if (previous) await previous;
     this.store.commit(r.frame.id, { predictions: rows, disagreement: await diff, syntheticScore: r.synthetic?.score });
   }
 
