@@ -7,7 +7,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const nativeModules = ['better-sqlite3', 'onnxruntime-node', 'sharp', 'electron', 'ws'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'native-models/**', 'fixtures/demo/**', '.gpu/**', '.gl/**'] },
+  { ignores: ['.cache/**', '.scratch/**', 'out/**', 'dist/**', 'node_modules/**', 'native-models/**', 'fixtures/demo/**', '.gpu/**', '.gl/**'] },
   ...tseslint.configs.recommended,
   {
     plugins: { 'import-x': importX },
