@@ -10,6 +10,7 @@ import {
   rgbAt,
   sameRgb,
   symmetricDifference,
+  watchCanvas,
   type Pixels,
   type Rgb,
 } from './support/canvasPixels';
@@ -54,6 +55,8 @@ describe('compare view in browser mode', () => {
       (id) => document.querySelector<HTMLCanvasElement>('[data-testid="canvas-dashcam"]')?.dataset.frameId === String(id),
       first.id,
     );
+    await watchCanvas(page(), CANVAS);
+    await watchCanvas(page(), 'canvas-sim');
   });
   afterAll(async () => {
     await browser?.close();

@@ -9,21 +9,44 @@ export interface Pixels {
 
 export type Rgb = readonly [number, number, number];
 
-export async function readCanvas(page: Page, testId: string): Promise<Pixels> {
-  const { width, height, base64 } = await page.evaluate((id) => {
+/**
+ * Keeps a copy of what a viewer canvas shows, read right after each of its draws: the
+ * viewer does not preserve its drawing buffer, so once the page composites, the canvas
+ * can no longer be read. Call once per canvas, before the draws a test reads.
+ */
+export async function watchCanvas(page: Page, testId: string): Promise<void> {
+  await page.evaluate((id) => {
+    const store = ((window as unknown as { __s2rPixels?: Record<string, unknown> }).__s2rPixels ??= {});
     const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"]`);
     if (!canvas) throw new Error(`no canvas ${id}`);
-    const copy = document.createElement('canvas');
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const context = copy.getContext('2d')!;
-    context.drawImage(canvas, 0, 0);
-    const data = context.getImageData(0, 0, copy.width, copy.height).data;
-    let text = '';
-    for (let i = 0; i < data.length; i += 0x8000) text += String.fromCharCode(...data.subarray(i, i + 0x8000));
-    return { width: copy.width, height: copy.height, base64: btoa(text) };
+    const gl = canvas.getContext('webgl2')!;
+    // Mutation observers run in the draw's own task, while the drawing buffer still holds it.
+    new MutationObserver(() => {
+      const { width, height } = canvas;
+      const data = new Uint8Array(width * height * 4);
+      gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, data);
+      store[id] = { width, height, data };
+    }).observe(canvas, { attributes: true, attributeFilter: ['data-render-seq'] });
   }, testId);
-  return { width, height, data: new Uint8Array(Buffer.from(base64, 'base64')) };
+}
+
+/** The canvas as of its last draw since watchCanvas, top row first. */
+export async function readCanvas(page: Page, testId: string): Promise<Pixels> {
+  const { width, height, base64 } = await page.evaluate((id) => {
+    const store = (window as unknown as { __s2rPixels?: Record<string, { width: number; height: number; data: Uint8Array }> })
+      .__s2rPixels;
+    const shot = store?.[id];
+    if (!shot) throw new Error(`canvas ${id} has not drawn since watchCanvas`);
+    let text = '';
+    for (let i = 0; i < shot.data.length; i += 0x8000) text += String.fromCharCode(...shot.data.subarray(i, i + 0x8000));
+    return { width: shot.width, height: shot.height, base64: btoa(text) };
+  }, testId);
+  const bottomUp = Buffer.from(base64, 'base64');
+  // readPixels returns the bottom row first.
+  const data = new Uint8Array(bottomUp.length);
+  const stride = width * 4;
+  for (let y = 0; y < height; y++) data.set(bottomUp.subarray((height - 1 - y) * stride, (height - y) * stride), y * stride);
+  return { width, height, data };
 }
 
 export function rgbAt(p: Pixels, x: number, y: number): Rgb {

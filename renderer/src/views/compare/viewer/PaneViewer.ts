@@ -43,8 +43,8 @@ const ZOOM_PER_WHEEL_PIXEL = 1.0015;
 /**
  * One compare pane: a three.js renderer drawing a single full-canvas triangle through the
  * compare shader. React mounts it on a host element, feeds it layers, style and view, and
- * disposes it; it draws only when one of those changed (one draw per animation frame at
- * most), the way foxglove's ThreeDeeRender renders on demand.
+ * disposes it; it draws only when one of those changed (once per task at most), the way
+ * foxglove's ThreeDeeRender renders on demand.
  */
 export class PaneViewer {
   readonly canvas: HTMLCanvasElement;
@@ -63,7 +63,7 @@ export class PaneViewer {
   private style: PaneStyle = { mode: 'image', opacity: 0.6, model: 'a', visibleClasses: 0x7ffff, split: 0.5 };
   private view: ViewTransform = FIT;
   private cssSize = { width: 1, height: 1 };
-  private frameRequest = 0;
+  private drawQueued = false;
   private renderSeq = 0;
   private drag: { id: number; x: number; y: number } | null = null;
   private disposed = false;
@@ -75,9 +75,12 @@ export class PaneViewer {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'pane-canvas';
     host.appendChild(this.canvas);
-    // preserveDrawingBuffer lets tests and screenshots read back what is on screen.
-    this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: false, preserveDrawingBuffer: true });
+    // No preserveDrawingBuffer: keeping the buffer costs a copy per composited frame, which
+    // a software GPU feels. Tests read pixels right after each draw instead.
+    this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: false, preserveDrawingBuffer: false });
     this.renderer.setPixelRatio(window.devicePixelRatio);
+    // draw() clears to the background itself and shades only the image's rectangle.
+    this.renderer.autoClear = false;
     this.palette = paletteTexture();
     this.geometry = new THREE.BufferGeometry();
     this.geometry.setAttribute('position', new THREE.Float32BufferAttribute([-1, -1, 0, 3, -1, 0, -1, 3, 0], 3));
@@ -175,7 +178,6 @@ export class PaneViewer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    cancelAnimationFrame(this.frameRequest);
     this.resizeObserver.disconnect();
     this.canvas.removeEventListener('wheel', this.onWheel);
     this.textures.dispose();
@@ -188,11 +190,18 @@ export class PaneViewer {
     this.canvas.remove();
   }
 
+  /**
+   * Draws once after the current task's changes, however many there were. A microtask
+   * rather than an animation frame: a frame switch then reaches the screen in the paint
+   * that follows the key press instead of one frame later, and input events that move the
+   * view (pointer, wheel) already arrive at most once per frame in Chromium.
+   */
   private requestRender(): void {
-    if (this.frameRequest !== 0 || this.disposed) return;
-    this.frameRequest = requestAnimationFrame(() => {
-      this.frameRequest = 0;
-      this.draw();
+    if (this.drawQueued || this.disposed) return;
+    this.drawQueued = true;
+    queueMicrotask(() => {
+      this.drawQueued = false;
+      if (!this.disposed) this.draw();
     });
   }
 
@@ -206,26 +215,46 @@ export class PaneViewer {
     u.uSplitX!.value = this.style.split * bufferWidth;
     u.uOpacity!.value = this.style.opacity;
     u.uVisible!.value = this.style.visibleClasses >>> 0;
+    this.clearToBackground();
     if (layers) {
       const { width, height } = layers.image;
       const p = placement(this.view, { width, height }, { width: bufferWidth, height: bufferHeight });
+      this.scissorTo(p, width, height, bufferWidth, bufferHeight, dpr);
       (u.uImageSize!.value as THREE.Vector2).set(width, height);
       u.uScale!.value = p.scale;
       (u.uOffset!.value as THREE.Vector2).set(p.offsetX, p.offsetY);
       u.uImage!.value = this.textures.image(layers.image);
       this.mesh.material = this.materials[this.bindModeLayers(layers)]!;
-    } else {
-      // Nothing to show: the whole canvas falls outside a 0x0 image and draws background.
-      (u.uImageSize!.value as THREE.Vector2).set(0, 0);
-      this.mesh.material = this.materials[SHADER_MODE.image]!;
+      this.renderer.render(this.scene, this.camera);
     }
-    this.renderer.render(this.scene, this.camera);
     this.renderSeq++;
     this.canvas.dataset.renderSeq = String(this.renderSeq);
     this.canvas.dataset.frameId = layers ? String(layers.frameId) : '';
     // Lets tests and the pan benchmark see that a view change uploaded no texture.
     this.canvas.dataset.textureUploads = String(this.textures.uploads);
     this.events.onRendered?.(layers?.frameId ?? null);
+  }
+
+  /**
+   * Software GPUs (SwiftShader) pay per shaded pixel, and a letterboxed frame leaves much
+   * of the pane empty: clearing is far cheaper than running the shader there.
+   */
+  private clearToBackground(): void {
+    const gl = this.renderer.getContext();
+    this.renderer.setScissorTest(false);
+    gl.clearColor(BACKGROUND_RGB[0] / 255, BACKGROUND_RGB[1] / 255, BACKGROUND_RGB[2] / 255, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+  }
+
+  /** Limits shading to the pixels the image covers (the shader still tests each one). */
+  private scissorTo(p: Placement, width: number, height: number, bufferWidth: number, bufferHeight: number, dpr: number): void {
+    const x0 = Math.max(0, Math.floor(p.offsetX));
+    const x1 = Math.min(bufferWidth, Math.ceil(p.offsetX + width * p.scale));
+    const top = Math.max(0, Math.floor(p.offsetY));
+    const bottom = Math.min(bufferHeight, Math.ceil(p.offsetY + height * p.scale));
+    // setScissor takes CSS pixels from the bottom-left corner.
+    this.renderer.setScissor(x0 / dpr, (bufferHeight - bottom) / dpr, Math.max(0, x1 - x0) / dpr, Math.max(0, bottom - top) / dpr);
+    this.renderer.setScissorTest(true);
   }
 
   /** Binds the layers the style's mode draws and says which program draws them. */
