@@ -4,10 +4,10 @@ import { notifyError } from '../../store/actions';
 import { changeCompare, loadPaneFrames } from '../../store/compareActions';
 import { PANE_MODES, type PaneId, type PaneMode, type PaneState } from '../../store/compareSlice';
 import { useAppState } from '../../store/store';
-import { HeatBar, HoverReadout, SplitDivider } from './PaneOverlays';
+import { HeatBar, HoverReadout, HoverState, SplitDivider } from './PaneOverlays';
 import { useFrameDetail } from './useFrameDetail';
 import type { FrameAssets } from './viewer/frameAssets';
-import { probeLayers, type HoverProbe } from './viewer/hoverProbe';
+import { probeLayers } from './viewer/hoverProbe';
 import { PaneViewer, type PaneLayers } from './viewer/PaneViewer';
 import type { ViewSync } from './viewer/viewSync';
 
@@ -148,7 +148,7 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
   const viewerRef = useRef<PaneViewer | null>(null);
   const layersRef = useRef<PaneLayers | null>(null);
   const [shownFrameId, setShownFrameId] = useState<number | null>(null);
-  const [probe, setProbe] = useState<HoverProbe | null>(null);
+  const [hover] = useState(() => new HoverState());
 
   // A layout effect, so the viewer exists before the layout effects below feed it.
   useLayoutEffect(() => {
@@ -156,7 +156,7 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
       onViewChange: (view) => viewSync.change(pane, view),
       onHover: (pixel) => {
         const layers = layersRef.current;
-        setProbe(pixel && layers ? probeLayers(layers, pixel.x, pixel.y) : null);
+        hover.set(pixel && layers ? probeLayers(layers, pixel.x, pixel.y) : null);
       },
     });
     viewer.canvas.dataset.testid = `canvas-${pane}`;
@@ -168,7 +168,7 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
       viewer.dispose();
       viewerRef.current = null;
     };
-  }, [pane, viewSync]);
+  }, [pane, viewSync, hover]);
 
   useEffect(() => {
     if (state.datasetId !== null) void loadPaneFrames(pane);
@@ -187,6 +187,8 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
       if (!live) return;
       layersRef.current = layers;
       viewerRef.current?.setLayers(layers);
+      // The readout described the previous frame; it returns with the next pointer move.
+      hover.set(null);
       setShownFrameId(layers.frameId);
       const { frames, index } = state;
       const near = [index + 1, index + 2, index - 1, index + 3].map((i) => frames[i]?.id).filter((id) => id !== undefined);
@@ -201,7 +203,7 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
       live = false;
     };
     // The frame list only matters for prefetching, which may lag one step behind.
-  }, [assets, frameId, modelA, modelB]);
+  }, [assets, frameId, modelA, modelB, hover]);
 
   useLayoutEffect(() => {
     viewerRef.current?.setStyle({ mode: state.mode, opacity: state.opacity, model: state.model, visibleClasses, split });
@@ -235,7 +237,7 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
         )}
         {loading && <div className="pane-loading">Loading…</div>}
         <HeatBar mode={state.mode} />
-        <HoverReadout probe={probe} nameA={nameOf(modelA, 'Source-only')} nameB={nameOf(modelB, 'Adapted')} />
+        <HoverReadout hover={hover} nameA={nameOf(modelA, 'Source-only')} nameB={nameOf(modelB, 'Adapted')} />
       </div>
     </section>
   );

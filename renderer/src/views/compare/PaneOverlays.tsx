@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useRef, useSyncExternalStore } from 'react';
 import { IGNORE_TRAIN_ID, TRAIN_CLASSES } from '../../../../common/classes';
 import { changeCompare } from '../../store/compareActions';
 import type { PaneMode } from '../../store/compareSlice';
@@ -88,15 +88,38 @@ function ModelReading({ name, reading }: { name: string; reading: ModelAtPixel |
   );
 }
 
+/**
+ * What the pointer is over, outside React state: it changes at pointer rate, and only
+ * the readout should re-render for it, not the whole pane.
+ */
+export class HoverState {
+  private value: HoverProbe | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  set(value: HoverProbe | null): void {
+    if (value === this.value) return;
+    this.value = value;
+    for (const l of this.listeners) l();
+  }
+
+  get = (): HoverProbe | null => this.value;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+}
+
 export function HoverReadout({
-  probe,
+  hover,
   nameA,
   nameB,
 }: {
-  probe: HoverProbe | null;
+  hover: HoverState;
   nameA: string;
   nameB: string;
 }): React.JSX.Element | null {
+  const probe = useSyncExternalStore(hover.subscribe, hover.get);
   if (!probe) return null;
   return (
     <div className="hover-readout" data-testid="hover-readout">
