@@ -4,6 +4,7 @@
  * libvips for metadata, and it tells a truncated copy from a good one without decoding.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { exceedsPixelLimit, tooLargeMessage } from './imageLimits';
 import { PngError, readPngHeader } from './pngDecode';
 
 export type ImageKind = 'png' | 'jpeg' | 'webp';
@@ -14,7 +15,7 @@ export interface ImageInfo {
   readonly height: number;
 }
 
-export type ImageProblemCode = 'empty' | 'truncated' | 'not_an_image' | 'unreadable';
+export type ImageProblemCode = 'empty' | 'truncated' | 'not_an_image' | 'unreadable' | 'too_large';
 
 export class ImageProblem extends Error {
   constructor(
@@ -51,10 +52,11 @@ export async function readImageInfo(path: string): Promise<ImageInfo> {
     const head = await readAt(handle, 0, Math.min(HEAD_BYTES, size));
     const tailStart = Math.max(0, size - TAIL_BYTES);
     const tail = await readAt(handle, tailStart, size - tailStart);
-    if (isPng(head)) return pngInfo(head, tail);
-    if (isJpeg(head)) return await jpegInfo(handle, head, tail, size);
-    if (isWebp(head)) return webpInfo(head, size);
-    throw new ImageProblem('not_an_image', 'content is not PNG, JPEG or WebP');
+    const info = isPng(head) ? pngInfo(head, tail) : isJpeg(head) ? await jpegInfo(handle, head, tail, size) : isWebp(head) ? webpInfo(head, size) : null;
+    if (!info) throw new ImageProblem('not_an_image', 'content is not PNG, JPEG or WebP');
+    // Caught here, from the header, so no later step (thumbnail, inference) tries to decode it.
+    if (exceedsPixelLimit(info.width, info.height)) throw new ImageProblem('too_large', tooLargeMessage(info.width, info.height));
+    return info;
   } catch (err) {
     if (err instanceof ImageProblem) throw err;
     throw new ImageProblem('unreadable', `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
@@ -87,6 +89,7 @@ function pngInfo(head: Buffer, tail: Buffer): ImageInfo {
     header = readPngHeader(head);
   } catch (err) {
     if (err instanceof PngError && err.kind === 'truncated') throw new ImageProblem('truncated', 'PNG ends inside its header');
+    if (err instanceof PngError && err.kind === 'too_large') throw new ImageProblem('too_large', err.message);
     throw new ImageProblem('not_an_image', `broken PNG header (${(err as Error).message})`);
   }
   if (tail.indexOf('IEND', 0, 'latin1') < 0) throw new ImageProblem('truncated', 'PNG has no IEND chunk at its end (truncated)');

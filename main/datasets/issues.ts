@@ -27,6 +27,8 @@ export const ISSUE_CODES = [
   'outside_root',
   /** A file or folder name that is not valid UTF-8 (or holds a backslash); it cannot be indexed by name. */
   'bad_name',
+  /** Width x height above the decode limit (imageLimits.ts): a decompression bomb, or not a frame. */
+  'too_large',
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];

@@ -7,10 +7,11 @@
  */
 import { inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
+import { exceedsPixelLimit, tooLargeMessage } from './imageLimits';
 
 const inflateAsync = promisify(inflate);
 
-export type PngErrorKind = 'not_png' | 'truncated' | 'corrupt' | 'unsupported';
+export type PngErrorKind = 'not_png' | 'truncated' | 'corrupt' | 'too_large';
 
 export class PngError extends Error {
   constructor(
@@ -81,8 +82,7 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
   }
   if (width === 0 || height === 0) throw new PngError('corrupt', `zero size ${width}x${height}`);
   if (interlace > 1) throw new PngError('corrupt', `unknown interlace method ${interlace}`);
-  // 2^28 samples would need more memory than any label legitimately takes.
-  if (width * height > 1 << 28) throw new PngError('unsupported', `${width}x${height} is too large`);
+  if (exceedsPixelLimit(width, height)) throw new PngError('too_large', tooLargeMessage(width, height));
   return { width, height, bitDepth, colourType, channels, interlaced: interlace === 1 };
 }
 
@@ -116,16 +116,36 @@ function readChunks(file: Uint8Array): Chunks {
 
 function inflateError(err: unknown): PngError {
   const message = (err as Error).message ?? String(err);
+  if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    return new PngError('corrupt', 'pixel data inflates to more than the image holds (a zlib bomb?)');
+  }
   return /unexpected end/i.test(message)
     ? new PngError('truncated', 'compressed pixel data ends early')
     : new PngError('corrupt', `pixel data does not inflate (${message})`);
 }
 
+/**
+ * What the pixel data inflates to when it holds exactly the image. Inflating stops a little past
+ * it, so a small IDAT that would inflate to gigabytes (a zlib bomb) fails instead of allocating.
+ */
+function inflatedBytes(header: PngHeader): number {
+  const passes = header.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const w = Math.ceil((header.width - x0) / dx);
+    const h = Math.ceil((header.height - y0) / dy);
+    if (w > 0 && h > 0) total += h * (Math.ceil((w * header.channels * header.bitDepth) / 8) + 1);
+  }
+  return total;
+}
+
+const INFLATE_SLACK = 1024;
+
 export function decodePng(file: Uint8Array): DecodedPng {
   const chunks = readChunks(file);
   let inflated: Buffer;
   try {
-    inflated = inflateSync(chunks.idat);
+    inflated = inflateSync(chunks.idat, { maxOutputLength: inflatedBytes(chunks.header) + INFLATE_SLACK });
   } catch (err) {
     throw inflateError(err);
   }
@@ -137,7 +157,7 @@ export async function decodePngAsync(file: Uint8Array): Promise<DecodedPng> {
   const chunks = readChunks(file);
   let inflated: Buffer;
   try {
-    inflated = await inflateAsync(chunks.idat);
+    inflated = await inflateAsync(chunks.idat, { maxOutputLength: inflatedBytes(chunks.header) + INFLATE_SLACK });
   } catch (err) {
     throw inflateError(err);
   }

@@ -133,7 +133,9 @@ async function judge(frame: PendingFrame, target: ValidationTarget): Promise<Ver
     return { ...verdict, width, height, status: 'bad_label', histogram: null, issues };
   }
   if (pixels.unknown.length > 0) {
-    issues.push(issue(frame.rel_path, 'unknown_label_values', `label ${shown} has values with no class, read as ignore: ${describeUnknown(pixels.unknown)}`));
+    // No format defines a value above 255: such values mean a 16-bit file of scaled 8-bit ids.
+    const deep = pixels.unknown.some((u) => Number(u.value) > 255) ? ' (a 16-bit label whose values go above 255, where one 8-bit id per pixel is expected)' : '';
+    issues.push(issue(frame.rel_path, 'unknown_label_values', `label ${shown} has values with no class, read as ignore: ${describeUnknown(pixels.unknown)}${deep}`));
   }
   return { ...verdict, width, height, status: 'ok', histogram: pixels.histogram, issues };
 }
@@ -153,6 +155,7 @@ function problemIssue(frameRel: string, file: string, err: unknown): FileIssue {
   if (err instanceof PngError) {
     if (err.kind === 'truncated') return issue(frameRel, 'truncated', `${about}: ${err.message} (truncated)`);
     if (err.kind === 'not_png') return issue(frameRel, 'not_an_image', `${about}: not a PNG file`);
+    if (err.kind === 'too_large') return issue(frameRel, 'too_large', `${about}: ${err.message}`);
     return issue(frameRel, 'not_an_image', `${about}: unreadable PNG (${err.message})`);
   }
   const code = (err as NodeJS.ErrnoException).code;

@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../common/errors';
+import { exceedsPixelLimit, MAX_IMAGE_PIXELS, tooLargeMessage } from '../datasets/imageLimits';
 
 export interface Normalization {
   readonly mean: readonly [number, number, number];
@@ -31,7 +32,9 @@ export async function decodeFrame(path: string, inputHeight: number, inputWidth:
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
-  let pipeline = sharp(path).removeAlpha().toColourspace('srgb');
+  // The header alone tells; refusing here keeps a decompression bomb from being allocated.
+  if (exceedsPixelLimit(width, height)) throw new AppError('BAD_DATASET', `${path}: ${tooLargeMessage(width, height)}`);
+  let pipeline = sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS }).removeAlpha().toColourspace('srgb');
   if (width !== inputWidth || height !== inputHeight) {
     pipeline = pipeline.resize(inputWidth, inputHeight, { kernel: 'linear', fit: 'fill', fastShrinkOnLoad: false });
   }
