@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'BAD_DATASET',
   'BAD_MODEL',
   'JOB_FAILED',
+  /** The disk holding the project (or a file being written) has no room left. */
+  'DISK_FULL',
   'UNAUTHORIZED',
   'INTERNAL',
 ] as const;

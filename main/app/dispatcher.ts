@@ -1,5 +1,6 @@
 import { contract, isChannel, type Channel, type ReplyOf, type WireResult } from '../../common/contract';
 import { AppError } from '../../common/errors';
+import { isDiskFull } from '../services/safeWrite';
 
 import type { z } from 'zod';
 
@@ -43,6 +44,8 @@ export class Dispatcher {
       return { ok: true, value: reply.data };
     } catch (err) {
       if (err instanceof AppError) return fail(err.code, err.message);
+      // SQLite's "database or disk is full" and a raw ENOSPC are the user's to fix, not our bug.
+      if (isDiskFull(err)) return fail('DISK_FULL', `${channel}: the disk holding the project is full (${(err as Error).message}); free some space and try again`.slice(0, MAX_ISSUE_TEXT));
       this.onInternalError(channel, err);
       return fail('INTERNAL', `${channel}: ${err instanceof Error ? err.message : String(err)}`.slice(0, MAX_ISSUE_TEXT));
     }

@@ -83,7 +83,11 @@ export class JobService {
   }
 
   private kick(): void {
-    this.pump = this.pump.then(() => this.drain());
+    // A failure outside a runner (the job row cannot be written: disk full, database closed) must
+    // neither reject the chain, which would stop every later job, nor go unhandled, which ends the process.
+    this.pump = this.pump
+      .then(() => this.drain())
+      .catch((err: unknown) => this.events.emit({ type: 'log', level: 'error', message: `Job queue: ${(err as Error).message ?? String(err)}` }));
   }
 
   private nextQueued(): JobRow | undefined {
