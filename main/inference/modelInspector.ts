@@ -42,10 +42,14 @@ export async function inspectModel(path: string, kindHint?: 'segmentation' | 'di
   const file = basename(path);
   let bytes: Buffer;
   try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
+    if (!statSync(path).isFile()) throw new AppError('NOT_FOUND', `${path}: not a file (a model is one .onnx file)`);
     bytes = readFileSync(path);
-  } catch {
-    throw new AppError('NOT_FOUND', `${path}: no such model file`);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    // "No such file" for a file that is there but locked sends the user looking in the wrong place.
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('NOT_FOUND', `${path}: no such model file`);
+    throw new AppError('BAD_MODEL', `${path}: cannot read the model file (${code ?? (err as Error).message})`);
   }
   let session: ort.InferenceSession;
   try {
