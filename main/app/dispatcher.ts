@@ -45,6 +45,7 @@ export class Dispatcher {
     } catch (err) {
       if (err instanceof AppError) return fail(err.code, err.message);
       // SQLite's "database or disk is full" and a raw ENOSPC are the user's to fix, not our bug.
+      if (isCorrupt(err)) return fail('PROJECT_CORRUPT', `${channel}: the project database is damaged (${(err as Error).message}); restore project.sqlite from a backup`.slice(0, MAX_ISSUE_TEXT));
       if (isDiskFull(err)) return fail('DISK_FULL', `${channel}: the disk holding the project is full (${(err as Error).message}); free some space and try again`.slice(0, MAX_ISSUE_TEXT));
       this.onInternalError(channel, err);
       return fail('INTERNAL', `${channel}: ${err instanceof Error ? err.message : String(err)}`.slice(0, MAX_ISSUE_TEXT));
@@ -54,6 +55,12 @@ export class Dispatcher {
 
 function fail(code: AppError['code'], message: string): WireResult<never> {
   return { ok: false, error: { code, message } };
+}
+
+/** Damage found after opening (the open-time check passed, or the file changed on disk since). */
+function isCorrupt(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 }
 
 function describe(value: unknown): string {
