@@ -1,6 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomic } from '../services/safeWrite';
 
 /** Paths of a prediction's files, relative to the project's cache dir (so the project folder can move). */
 export function predictionPaths(modelId: number, frameId: number) {
@@ -24,11 +24,7 @@ export async function writeGreyPng(cacheDir: string, rel: string, data: Uint8Arr
     .toColourspace('b-w')
     .png({ compressionLevel: 3, adaptiveFiltering: false }) // measured fastest here, and small for masks
     .toBuffer();
-  const path = join(cacheDir, rel);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, body);
-  await rename(tmp, path);
+  await writeFileAtomic(join(cacheDir, rel), body);
 }
 
 export async function readGreyPng(path: string): Promise<{ data: Uint8Array; width: number; height: number }> {

@@ -1,9 +1,10 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { AppError } from '../../common/errors';
 import { labelIdsToTrainIds, trainIdsToLabelIds } from '../../common/labels/cityscapesIds';
+import { MAX_IMAGE_PIXELS } from '../datasets/imageLimits';
+import { writeFileAtomicSync } from '../services/safeWrite';
 
 export interface TrainIdMask {
   readonly data: Uint8Array;
@@ -42,7 +43,7 @@ export function unpackMask(packed: PackedMask): TrainIdMask {
 /** Reads a single-channel 8-bit PNG (trainIds or labelIds) as stored, first channel only. */
 export async function readGreyPng(path: string): Promise<TrainIdMask> {
   // extractChannel keeps one band: a plain raw() would expand grey to three sRGB channels.
-  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   if (info.channels === 1) return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
@@ -64,15 +65,11 @@ export async function encodeGreyPng(data: Uint8Array, width: number, height: num
 /** Writes a trainId mask as a Cityscapes labelIds PNG, atomically: a crash leaves the old file or the new one. */
 export async function writeLabelIdPng(path: string, mask: TrainIdMask): Promise<void> {
   const body = await encodeGreyPng(trainIdsToLabelIds(mask.data), mask.width, mask.height);
-  writeFileAtomic(path, body);
+  writeFileAtomicSync(path, body);
 }
 
-export function writeFileAtomic(path: string, body: Buffer | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, body);
-  renameSync(tmp, path);
-}
+/** Write then rename; a full disk is a DISK_FULL error naming the file (services/safeWrite.ts). */
+export const writeFileAtomic = writeFileAtomicSync;
 
 /** Prediction and label paths in the database may be relative to the project cache. */
 export function cachePath(cacheDir: string, stored: string): string {

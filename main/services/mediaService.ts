@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../../common/errors';
+import { MAX_IMAGE_PIXELS } from '../datasets/imageLimits';
 import { resolveInside } from './safePath';
+import { writeFileAtomicSync } from './safeWrite';
 
 export interface MediaResponse {
   readonly body: Buffer;
@@ -71,12 +73,22 @@ export class MediaService {
   }
 
   private async thumb(src: MediaSource, frameId: number): Promise<MediaResponse> {
-    const dir = join(src.cacheDir(), 'thumbs');
-    const file = join(dir, `${frameId}.jpg`);
+    const file = join(src.cacheDir(), 'thumbs', `${frameId}.jpg`);
     if (existsSync(file)) return { body: readFileSync(file), contentType: 'image/jpeg' };
-    const body = await sharp(src.framePath(frameId, 'image')).resize({ width: THUMB_WIDTH }).jpeg({ quality: 80 }).toBuffer();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, body);
+    const image = src.framePath(frameId, 'image');
+    let body: Buffer;
+    try {
+      body = await sharp(image, { limitInputPixels: MAX_IMAGE_PIXELS }).resize({ width: THUMB_WIDTH }).jpeg({ quality: 80 }).toBuffer();
+    } catch (err) {
+      throw new AppError('BAD_DATASET', `${image}: no thumbnail, the image does not decode (${(err as Error).message})`);
+    }
+    // The cache only saves work: on a full or read-only disk the thumbnail is served uncached.
+    // (A plain write used to leave a cut-off JPEG there, served as the thumbnail ever after.)
+    try {
+      writeFileAtomicSync(file, body);
+    } catch {
+      // nothing cached; the next request decodes again
+    }
     return { body, contentType: 'image/jpeg' };
   }
 }
