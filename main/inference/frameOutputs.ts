@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { encodeGreyPng } from '../services/greyPng';
 import { writeFileAtomic } from '../services/safeWrite';
 
 /** Paths of a prediction's files, relative to the project's cache dir (so the project folder can move). */
@@ -19,15 +19,8 @@ export function predictionPaths(modelId: number, frameId: number) {
  * frame done, so a file without a row is simply rewritten by the next run.
  */
 export async function writeGreyPng(cacheDir: string, rel: string, data: Uint8Array, width: number, height: number): Promise<void> {
-  // Without 'b-w', sharp writes one-channel data as an RGB PNG (three times the bytes).
-  const body = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 1 } })
-    .toColourspace('b-w')
-    .png({ compressionLevel: 3, adaptiveFiltering: false }) // measured fastest here, and small for masks
-    .toBuffer();
+  const body = await encodeGreyPng(data, width, height);
   await writeFileAtomic(join(cacheDir, rel), body);
 }
 
-export async function readGreyPng(path: string): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-}
+export { readGreyPng } from '../services/greyPng';

@@ -1,10 +1,11 @@
 import { isAbsolute, join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import sharp from 'sharp';
 import { AppError } from '../../common/errors';
 import { labelIdsToTrainIds, trainIdsToLabelIds } from '../../common/labels/cityscapesIds';
-import { MAX_IMAGE_PIXELS } from '../datasets/imageLimits';
+import { encodeGreyPng, readGreyPng } from '../services/greyPng';
 import { writeFileAtomicSync } from '../services/safeWrite';
+
+export { encodeGreyPng, readGreyPng };
 
 export interface TrainIdMask {
   readonly data: Uint8Array;
@@ -40,27 +41,12 @@ export function unpackMask(packed: PackedMask): TrainIdMask {
   return { width: packed.width, height: packed.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
-/** Reads a single-channel 8-bit PNG (trainIds or labelIds) as stored, first channel only. */
-export async function readGreyPng(path: string): Promise<TrainIdMask> {
-  // extractChannel keeps one band: a plain raw() would expand grey to three sRGB channels.
-  const { data, info } = await sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  if (info.channels === 1) return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-  const out = new Uint8Array(info.width * info.height);
-  for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
-  return { data: out, width: info.width, height: info.height };
-}
 
 export async function readLabelIdPng(path: string): Promise<TrainIdMask> {
   const mask = await readGreyPng(path);
   return { ...mask, data: labelIdsToTrainIds(mask.data) };
 }
 
-export async function encodeGreyPng(data: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 1 } })
-    .toColourspace('b-w')
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-}
 
 /** Writes a trainId mask as a Cityscapes labelIds PNG, atomically: a crash leaves the old file or the new one. */
 export async function writeLabelIdPng(path: string, mask: TrainIdMask): Promise<void> {

@@ -5,6 +5,7 @@ import { AppError } from '../../common/errors';
 import { MAX_IMAGE_PIXELS } from '../datasets/imageLimits';
 import { resolveInside } from './safePath';
 import { writeFileAtomicSync } from './safeWrite';
+import { encodeGreyPng } from './greyPng';
 
 export interface MediaResponse {
   readonly body: Buffer;
@@ -64,12 +65,7 @@ export class MediaService {
   /** Labels go out as 8-bit trainId PNGs whatever their format on disk: the shader colours them. */
   private async label(src: MediaSource, frameId: number): Promise<MediaResponse> {
     const { data, width, height } = await src.labelTrainIds(frameId);
-    const body = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
-      raw: { width, height, channels: 1 },
-    })
-      .png({ compressionLevel: 1 })
-      .toBuffer();
-    return { body, contentType: 'image/png' };
+    return { body: await encodeGreyPng(data, width, height, 1), contentType: 'image/png' };
   }
 
   private async thumb(src: MediaSource, frameId: number): Promise<MediaResponse> {

@@ -9,6 +9,7 @@ import { DataView } from './views/DataView';
 import { HomeView } from './views/HomeView';
 import { LabelView } from './views/LabelView';
 import { MetricsView } from './views/MetricsView';
+import { ModelsView } from './views/ModelsView';
 
 function routeFromHash(): Route {
   const name = window.location.hash.replace(/^#\/?/, '');
@@ -18,6 +19,7 @@ function routeFromHash(): Route {
 const VIEWS: Record<Route, () => React.JSX.Element> = {
   home: HomeView,
   data: DataView,
+  models: ModelsView,
   compare: CompareView,
   label: LabelView,
   metrics: MetricsView,

@@ -4,6 +4,7 @@ import { useAppState, type Route } from '../store/store';
 const LABELS: Record<Route, string> = {
   home: 'Projects',
   data: 'Data',
+  models: 'Models',
   compare: 'Compare',
   label: 'Label',
   metrics: 'Metrics',

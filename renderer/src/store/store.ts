@@ -9,8 +9,8 @@ import type {
 } from '../../../common/contract';
 import { initialCompareState, reduceCompare, type CompareChange, type CompareState } from './compareSlice';
 
-export type Route = 'home' | 'data' | 'compare' | 'label' | 'metrics';
-export const ROUTES: readonly Route[] = ['home', 'data', 'compare', 'label', 'metrics'];
+export type Route = 'home' | 'data' | 'models' | 'compare' | 'label' | 'metrics';
+export const ROUTES: readonly Route[] = ['home', 'data', 'models', 'compare', 'label', 'metrics'];
 
 export interface JobView extends JobSummary {
   rate: number | null;
