@@ -177,7 +177,8 @@ def main() -> int:
         check(abs(cs["miou"] - res["miou"]) < 1e-12 or (np.isnan(cs["miou"]) and np.isnan(res["miou"])),
               "Cityscapes layout gives the same score")
 
-        models = tmp / "models"
+        # S2R_SMOKE_MODELS_OUT keeps the exported model so the TypeScript suite can run it in ORT.
+        models = Path(os.environ.get("S2R_SMOKE_MODELS_OUT") or tmp / "models")
         card = export(ada / "best.pt", name="adaptsegnet", out_dir=models)
         onnx.checker.check_model(onnx.load(str(models / "adaptsegnet.onnx")))
         check(card["metrics"]["dashcam_test"] is not None and len(card["reference"]["frames"]) == 2,

@@ -52,14 +52,16 @@ def cmd_evaluate(argv):
 
 
 def cmd_export(argv):
-    overrides, extra = parse_overrides(argv, ("checkpoint", "name", "out_dir", "ref_frames", "ref_count"))
+    overrides, extra = parse_overrides(argv, ("checkpoint", "name", "out_dir", "ref_frames", "ref_count",
+                                                     "disc_name"))
     if "checkpoint" not in extra:
         raise SystemExit("export needs --checkpoint")
     from .export import export
     frames = extra.get("ref_frames")
     card = export(extra["checkpoint"], name=extra.get("name"), out_dir=extra.get("out_dir"),
                   ref_frames=frames.split(",") if isinstance(frames, str) else None,
-                  ref_count=int(extra.get("ref_count", 3)), overrides=overrides)
+                  ref_count=int(extra.get("ref_count", 3)), overrides=overrides,
+                  disc_name=extra.get("disc_name"))
     print(json.dumps({k: card[k] for k in ("name", "file", "sha256")}, indent=1))
 
 

@@ -75,6 +75,20 @@ def _metrics(checkpoint) -> dict:
     return out
 
 
+REPO_DIR = NATIVE_DIR.parent
+
+
+def portable(value):
+    """Paths inside the repository are written relative to it, so a card names no machine's folders."""
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [portable(v) for v in value]
+    if isinstance(value, str) and value.startswith(str(REPO_DIR) + "/"):
+        return str(Path(value).relative_to(REPO_DIR))
+    return value
+
+
 def _training_data(cfg) -> dict:
     def count(fn):
         try:
@@ -132,7 +146,7 @@ def write_reference(model, cfg, frames, ref_dir: Path) -> list:
         small.save(ref_dir / f"{fid}_input.png")
         Image.fromarray(mask, "L").save(ref_dir / f"{fid}.png")
         Image.fromarray(full, "L").save(ref_dir / f"{fid}_full.png")
-        out.append({"frame": str(f), "id": fid, "mask": f"{fid}.png", "input": f"{fid}_input.png",
+        out.append({"frame": portable(str(f.resolve())), "id": fid, "mask": f"{fid}.png", "input": f"{fid}_input.png",
                     "full": f"{fid}_full.png", "frame_size": [rgb.height, rgb.width]})
     return out
 
@@ -151,7 +165,8 @@ def preprocessing(cfg) -> dict:
     }
 
 
-def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, overrides=None) -> dict:
+def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, overrides=None, disc_name=None) -> dict:
+    """disc_name: file stem of the discriminator export (default <name>_discriminator; the app ships "discriminator")."""
     model, cfg, ckpt = load_checkpoint(checkpoint, overrides)
     cfg = cfg.resolved()
     name = name or cfg.run_name
@@ -182,8 +197,8 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
         "postprocessing": {"labels": "argmax over axis 1 -> trainId (0..18)",
                            "to_frame_size": "bilinear upsample of logits to the frame size (half-pixel centres, "
                                             "align_corners=false, no antialias), then argmax; evaluation does this"},
-        "training": {"checkpoint": str(Path(checkpoint).resolve()), "iteration": ckpt.get("iteration"),
-                     "data": _training_data(cfg), "config": cfg.to_dict()},
+        "training": portable({"checkpoint": str(Path(checkpoint).resolve()), "iteration": ckpt.get("iteration"),
+                              "data": _training_data(cfg), "config": cfg.to_dict()}),
         "metrics": _metrics(checkpoint),
         "reference": {"dir": f"reference/{name}", "frames": refs,
                       "check": "the app's masks at input size should agree with <id>.png on >= 99.9% of pixels"},
@@ -195,11 +210,12 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
     if d_state is not None:
         disc = Discriminator(NUM_CLASSES, cfg.disc_width)
         disc.load_state_dict(d_state)
-        d_path = out_dir / f"{name}_discriminator.onnx"
+        disc_name = disc_name or f"{name}_discriminator"
+        d_path = out_dir / f"{disc_name}.onnx"
         export_onnx(disc, torch.zeros(1, NUM_CLASSES, h, w), d_path, 1)
         transform = D_INPUT[cfg.method]
         d_card = {
-            "schema": "s2r-model-card/1", "kind": "discriminator", "name": f"{name}_discriminator",
+            "schema": "s2r-model-card/1", "kind": "discriminator", "name": disc_name,
             "method": cfg.method, "segmentation_model": path.name, "file": d_path.name, "sha256": sha256(d_path),
             "bytes": d_path.stat().st_size, "parameters": count_params(disc), "disc_width": cfg.disc_width,
             "input": {"name": "input", "layout": "NCHW", "dtype": "float32", "shape": ["N", NUM_CLASSES, "H", "W"],
@@ -210,9 +226,9 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
             "output": {"name": "logits", "layout": "NCHW", "shape": ["N", 1, "floor(H/32)", "floor(W/32)"],
                        "meaning": "patch map of logits; sigmoid = probability the patch comes from the TARGET "
                                   "(dashcam) domain; labels were source (sim) = 0, target = 1"},
-            "training": {"checkpoint": str(Path(checkpoint).resolve()), "iteration": ckpt.get("iteration")},
+            "training": portable({"checkpoint": str(Path(checkpoint).resolve()), "iteration": ckpt.get("iteration")}),
         }
-        (out_dir / f"{name}_discriminator.card.json").write_text(json.dumps(d_card, indent=1) + "\n")
+        (out_dir / f"{disc_name}.card.json").write_text(json.dumps(d_card, indent=1) + "\n")
         card["discriminator"] = d_path.name
         card_path.write_text(json.dumps(card, indent=1) + "\n")
     return card
