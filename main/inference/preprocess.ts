@@ -26,7 +26,8 @@ export interface DecodedFrame {
 export async function decodeFrame(path: string, inputHeight: number, inputWidth: number): Promise<DecodedFrame> {
   let meta: Metadata;
   try {
-    meta = await sharp(path).metadata();
+    // Header only: the size check below gives the reason in our words rather than libvips'.
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new AppError('BAD_DATASET', `${path}: not a readable image (${(err as Error).message})`);
   }
