@@ -68,6 +68,19 @@ export function rawPng(width: number, height: number, colourType: number, bitDep
 /** A PNG whose header claims 100000 x 100000 pixels over a few bytes of data: a decompression bomb. */
 export const bombPng = () => rawPng(100_000, 100_000, 2, 8, deflateSync(Buffer.alloc(1024)));
 
+/** A real 8x6 JPEG whose frame header is rewritten to claim `width` x `height`. */
+export async function jpegClaiming(width: number, height: number): Promise<Buffer> {
+  const jpeg = Buffer.from(await photoJpeg(W, H));
+  for (let i = 2; i < jpeg.length - 9; i++) {
+    if (jpeg[i] === 0xff && jpeg[i + 1]! >= 0xc0 && jpeg[i + 1]! <= 0xc2) {
+      jpeg.writeUInt16BE(height, i + 5);
+      jpeg.writeUInt16BE(width, i + 7);
+      return jpeg;
+    }
+  }
+  throw new Error('no JPEG frame header found');
+}
+
 const pair = (name: string, image: () => Promise<Buffer> | Buffer, label: () => Promise<Buffer> | Buffer = roadLabel) => async (root: string) => {
   put(root, `images/${name}`, await image());
   put(root, `labels/${name.replace(/\.\w+$/, '.png')}`, await label());
@@ -84,6 +97,7 @@ export const FILE_CASES: readonly FileCase[] = [
   { id: 'png-named-bmp', what: 'wrong extension: an image as .bmp', build: async (root) => void put(root, 'images/photo.bmp', await photo()), relPath: 'images/photo.bmp', code: 'not_an_image', cause: /not a PNG, JPEG or WebP file; skipped/ },
   { id: 'jpeg-no-frame-header', what: 'JPEG with no frame header', build: pair('nosof.jpg', () => Buffer.from([0xff, 0xd8, 0xff, 0xda, 0, 2, 0xff, 0xd9])), relPath: 'images/nosof.jpg', code: 'not_an_image', cause: /JPEG without a frame header/ },
   { id: 'image-bomb', what: 'PNG image claiming 100000x100000', build: pair('bomb.png', bombPng), relPath: 'images/bomb.png', code: 'too_large', cause: /image: 100000x100000 is \d+ megapixels, more than the 67 megapixels this app decodes/ },
+  { id: 'jpeg-bomb', what: 'JPEG claiming 16000x16000 (within libvips\' own limit)', build: pair('bomb16k.jpg', () => jpegClaiming(16000, 16000)), relPath: 'images/bomb16k.jpg', code: 'too_large', cause: /image: 16000x16000 is 256 megapixels/ },
   { id: 'label-bomb', what: 'label PNG claiming 100000x100000', build: pair('labelbomb.png', photo, bombPng), relPath: 'images/labelbomb.png', code: 'too_large', cause: /label labels\/labelbomb\.png: 100000x100000 .*decompression bomb/ },
   {
     id: 'label-zlib-bomb',

@@ -79,10 +79,17 @@ export function keptRows(db: Db): Record<string, unknown[]> {
 
 /**
  * A project with something in every table: a scanned GTA5 folder, a model, answered spots and a
- * saved mask. Returns the dataset and model ids.
+ * saved mask. `onCreated` runs on the empty project folder first (to mount a small disk there).
+ * Returns the dataset and model ids.
  */
-export async function seedProject(h: Harness, dir: string, frames = 3): Promise<{ datasetId: number; modelId: number }> {
-  await h.ok('project:create', { name: 'Kept', parentDir: dir });
+export async function seedProject(
+  h: Harness,
+  dir: string,
+  options: { readonly frames?: number; readonly onCreated?: (projectDir: string) => void } = {},
+): Promise<{ datasetId: number; modelId: number }> {
+  const frames = options.frames ?? 3;
+  const { path } = await h.ok<{ path: string }>('project:create', { name: 'Kept', parentDir: dir });
+  options.onCreated?.(path);
   const root = join(dir, 'good');
   for (let i = 0; i < frames; i++) {
     put(root, `images/${i}.png`, await photoPng(W, H));

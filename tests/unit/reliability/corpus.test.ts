@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent, DatasetIssue, JobSummary, ProjectSummary } from '../../../common/contract';
+import { decodeFrame } from '../../../main/inference/preprocess';
 import { makeTempDir } from '../../helpers/tempDir';
 import { FILE_CASES, REQUEST_CASES } from '../../reliability/corpus';
 import { expectTypedError, integrityCheck, keptRows, seedProject, startHarness, type Harness } from '../../reliability/harness';
@@ -71,6 +72,15 @@ describe('the bad-input corpus', () => {
       expect(found!.message.startsWith(`${found!.relPath}: `), `${c.id} names the file`).toBe(true);
       expect(found!.message, c.id).toMatch(c.cause);
     }
+  });
+
+  it('thumbnails, label media and inference preprocessing refuse a bomb from its header', async () => {
+    const bomb = (rel: string) => h.db().prepare("SELECT id FROM frames WHERE rel_path = ? AND status != 'ok'").pluck().get(rel) as number;
+    for (const rel of ['images/bomb.png', 'images/bomb16k.jpg']) {
+      await expect(h.backend.media.get(`frame/${bomb(rel)}/thumb`), rel).rejects.toThrow(new RegExp(`${rel}: no thumbnail, the image does not decode \\(Input image exceeds pixel limit\\)`));
+      await expect(decodeFrame(join(tmp.path, 'bad', rel), 64, 128), rel).rejects.toThrow(/\d+x\d+ is \d+ megapixels, more than the 67 megapixels this app decodes/);
+    }
+    await expect(h.backend.media.get(`frame/${bomb('images/labelbomb.png')}/label`)).rejects.toThrow(/labelbomb\.png|100000x100000/);
   });
 
   it('each bad dataset folder, model and project is refused with a typed error naming it', async () => {
