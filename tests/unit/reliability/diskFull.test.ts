@@ -6,7 +6,9 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppEvent, InferenceRunSummary, JobSummary, LabelSpot } from '../../../common/contract';
+import type { AppEvent, JobSummary } from '../../../common/contract';
+import type { InferenceRunSummary } from '../../../common/inferenceContract';
+import type { LabelSpot } from '../../../common/labelsContract';
 import { makeTempDir } from '../../helpers/tempDir';
 import { H, W } from '../../reliability/corpus';
 import { expectTypedError, integrityCheck, keptRows, packedMask, seedProject, startHarness, type Harness } from '../../reliability/harness';
