@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { Channel, ReplyOf, RequestOf, WireResult } from '../../../common/contract';
-import { disagreement, histogram, LABEL_ID_OF_TRAIN_ID, renderScene, type SceneFrame } from './compareScene';
+import { disagreement, histogram, LABEL_ID_OF_TRAIN_ID, renderScene, type FramePredictions, type SceneFrame } from './compareScene';
 import type { RunningServer } from './webApp';
 
 export interface SeedOptions {
@@ -106,43 +106,15 @@ export async function seedCompareProject(server: RunningServer, home: string, op
   const dashcam = await invoke(server, 'dataset:add', { name: 'Dashcam', role: 'dashcam', root: join(dataDir, 'dashcam') });
   await waitForJobs(server, [sim.jobId, dashcam.jobId]);
 
-  const db = new Database(join(project.path, 'project.sqlite'));
-  db.pragma('busy_timeout = 5000');
+  const writer = new PredictionWriter(project.path);
   try {
-    const addModel = db.prepare("INSERT INTO models (name, role, path, card_json, sha256) VALUES (?, ?, ?, '{}', 'seeded')");
-    const a = Number(addModel.run('Source-only (GTA5)', 'source_only', '/models/source_only.onnx').lastInsertRowid);
-    const b = Number(addModel.run('AdaptSegNet', 'adapted', '/models/adaptsegnet.onnx').lastInsertRowid);
-    const disc = Number(addModel.run('Discriminator', 'discriminator', '/models/discriminator.onnx').lastInsertRowid);
-    const frames = db.prepare('SELECT id, rel_path FROM frames WHERE dataset_id = ? ORDER BY sort_key, id');
-    const addPrediction = db.prepare(
-      `INSERT INTO predictions (frame_id, model_id, mask_path, confidence_path, entropy_path, class_histogram, mean_entropy, mean_confidence)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const addStats = db.prepare('INSERT INTO frame_stats (frame_id, disagreement, synthetic_score) VALUES (?, ?, ?)');
-    const cacheDir = join(project.path, 'cache');
+    const frames = writer.db.prepare('SELECT id, rel_path FROM frames WHERE dataset_id = ? ORDER BY sort_key, id');
     const seeded = async (datasetId: number, prefix: string): Promise<SeededFrame[]> => {
       const out: SeededFrame[] = [];
       for (const row of frames.all(datasetId) as { id: number; rel_path: string }[]) {
         const scene = scenes.get(`${prefix}/${row.rel_path}`);
         if (!scene) throw new Error(`no scene for ${prefix}/${row.rel_path}`);
-        const { width, height } = scene;
-        const mean = (m: Uint8Array) => m.reduce((s, v) => s + v, 0) / m.length / 255;
-        for (const [modelId, mask, confidence, entropy] of [
-          [a, scene.a, scene.confidenceA, scene.entropyA],
-          [b, scene.b, scene.confidenceB, scene.entropyB],
-        ] as const) {
-          const dir = `predictions/m${modelId}/${row.id}`;
-          await writeFile(join(cacheDir, `${dir}.mask.png`), greyPng(mask, width, height));
-          await writeFile(join(cacheDir, `${dir}.confidence.png`), greyPng(confidence, width, height));
-          await writeFile(join(cacheDir, `${dir}.entropy.png`), greyPng(entropy, width, height));
-          addPrediction.run(row.id, modelId, `${dir}.mask.png`, `${dir}.confidence.png`, `${dir}.entropy.png`,
-            JSON.stringify(histogram(mask)), mean(entropy), mean(confidence));
-        }
-        const syntheticPath = `predictions/m${disc}/${row.id}.synthetic.png`;
-        await writeFile(join(cacheDir, syntheticPath), greyPng(scene.synthetic, width, height));
-        addPrediction.run(row.id, disc, syntheticPath, null, null, '[]', null, null);
-        const differ = disagreement(scene.a, scene.b);
-        addStats.run(row.id, differ, mean(scene.synthetic));
+        const differ = await writer.write(row.id, scene);
         out.push({ id: row.id, relPath: row.rel_path, scene, disagreement: differ });
       }
       return out;
@@ -151,11 +123,64 @@ export async function seedCompareProject(server: RunningServer, home: string, op
       projectDir: project.path,
       simDatasetId: sim.dataset.id,
       dashcamDatasetId: dashcam.dataset.id,
-      models: { a, b, disc },
+      models: writer.models,
       sim: await seeded(sim.dataset.id, 'sim'),
       dashcam: await seeded(dashcam.dataset.id, 'dashcam'),
     };
   } finally {
-    db.close();
+    writer.close();
+  }
+}
+
+/**
+ * Registers a source-only, an adapted and a discriminator model in a project's database
+ * and writes their outputs for frames, as an inference run would.
+ */
+export class PredictionWriter {
+  readonly db: Database.Database;
+  readonly models: { readonly a: number; readonly b: number; readonly disc: number };
+  private readonly cacheDir: string;
+
+  constructor(projectDir: string) {
+    this.db = new Database(join(projectDir, 'project.sqlite'));
+    this.db.pragma('busy_timeout = 5000');
+    this.cacheDir = join(projectDir, 'cache');
+    const addModel = this.db.prepare("INSERT INTO models (name, role, path, card_json, sha256) VALUES (?, ?, ?, '{}', 'seeded')");
+    this.models = {
+      a: Number(addModel.run('Source-only (GTA5)', 'source_only', '/models/source_only.onnx').lastInsertRowid),
+      b: Number(addModel.run('AdaptSegNet', 'adapted', '/models/adaptsegnet.onnx').lastInsertRowid),
+      disc: Number(addModel.run('Discriminator', 'discriminator', '/models/discriminator.onnx').lastInsertRowid),
+    };
+  }
+
+  /** Writes the frame's PNGs and rows; returns the share of pixels where the models differ. */
+  async write(frameId: number, p: FramePredictions): Promise<number> {
+    const { width, height } = p;
+    const mean = (m: Uint8Array) => m.reduce((s, v) => s + v, 0) / m.length / 255;
+    const addPrediction = this.db.prepare(
+      `INSERT INTO predictions (frame_id, model_id, mask_path, confidence_path, entropy_path, class_histogram, mean_entropy, mean_confidence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const [modelId, mask, confidence, entropy] of [
+      [this.models.a, p.a, p.confidenceA, p.entropyA],
+      [this.models.b, p.b, p.confidenceB, p.entropyB],
+    ] as const) {
+      const base = `predictions/m${modelId}/${frameId}`;
+      await writeFile(join(this.cacheDir, `${base}.mask.png`), greyPng(mask, width, height));
+      await writeFile(join(this.cacheDir, `${base}.confidence.png`), greyPng(confidence, width, height));
+      await writeFile(join(this.cacheDir, `${base}.entropy.png`), greyPng(entropy, width, height));
+      addPrediction.run(frameId, modelId, `${base}.mask.png`, `${base}.confidence.png`, `${base}.entropy.png`,
+        JSON.stringify(histogram(mask)), mean(entropy), mean(confidence));
+    }
+    const syntheticPath = `predictions/m${this.models.disc}/${frameId}.synthetic.png`;
+    await writeFile(join(this.cacheDir, syntheticPath), greyPng(p.synthetic, width, height));
+    addPrediction.run(frameId, this.models.disc, syntheticPath, null, null, '[]', null, null);
+    const differ = disagreement(p.a, p.b);
+    this.db.prepare('INSERT INTO frame_stats (frame_id, disagreement, synthetic_score) VALUES (?, ?, ?)').run(frameId, differ, mean(p.synthetic));
+    return differ;
+  }
+
+  close(): void {
+    this.db.close();
   }
 }

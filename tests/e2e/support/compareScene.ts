@@ -6,6 +6,11 @@
  * masks; the screenshot and the benchmark use them as plausible content.
  */
 
+export type FramePredictions = Pick<
+  SceneFrame,
+  'width' | 'height' | 'a' | 'b' | 'confidenceA' | 'confidenceB' | 'entropyA' | 'entropyB' | 'synthetic'
+>;
+
 export interface SceneFrame {
   readonly width: number;
   readonly height: number;
@@ -189,6 +194,52 @@ export function renderScene(width: number, height: number, index: number, domain
     height,
     image,
     gt,
+    a,
+    b,
+    confidenceA,
+    confidenceB,
+    entropyA: confidenceA.map((c) => 255 - c),
+    entropyB: confidenceB.map((c) => 255 - c),
+    synthetic,
+  };
+}
+
+/**
+ * Plausible model outputs for a labelled frame: the adapted model is the label with a few
+ * blocky slips, the source-only one adds the errors of the domain gap (road near the kerb
+ * read as sidewalk, sky as building, cars as trucks, vegetation as terrain). Ignore
+ * pixels take the class above them, since a model always answers something.
+ */
+export function predictionsFromLabel(label: Uint8Array, width: number, height: number, seed: number): FramePredictions {
+  const gt = Uint8Array.from(label);
+  for (let i = 0; i < gt.length; i++) if (gt[i]! >= 19) gt[i] = i >= width ? gt[i - width]! : CLASS.sky;
+  const a = new Uint8Array(gt.length);
+  const b = new Uint8Array(gt.length);
+  const synthetic = new Uint8Array(gt.length);
+  const block = (x: number, y: number, size: number, salt: number) => hash(Math.floor(x / size), Math.floor(y / size), seed * 31 + salt);
+  for (let y = 0; y < height; y++) {
+    const v = y / height;
+    for (let x = 0; x < width; x++) {
+      const u = x / width;
+      const i = y * width + x;
+      const c = gt[i]!;
+      let source = c;
+      if (c === CLASS.road && v > 0.72 && u < 0.3) source = CLASS.sidewalk;
+      else if (c === CLASS.sidewalk && u > 0.72) source = CLASS.road;
+      else if (c === CLASS.car && block(x, y, 24, 1) < 0.45) source = 14;
+      else if (c === CLASS.sky && v > 0.22 && block(x, y, 32, 2) < 0.5) source = CLASS.building;
+      else if (c === CLASS.vegetation && block(x, y, 32, 3) < 0.35) source = CLASS.terrain;
+      else if (c === CLASS.building && block(x, y, 32, 4) < 0.15) source = 3;
+      a[i] = source;
+      b[i] = c === CLASS.terrain && block(x, y, 16, 5) < 0.3 ? CLASS.vegetation : c === CLASS.pole && v > 0.55 ? CLASS.building : c;
+      synthetic[i] = Math.round(255 * (0.15 + 0.6 * block(x, y, 64, 6) * v));
+    }
+  }
+  const confidenceA = certainty(a, width, height, 4, 188);
+  const confidenceB = certainty(b, width, height, 2, 236);
+  return {
+    width,
+    height,
     a,
     b,
     confidenceA,

@@ -23,6 +23,8 @@ interface ComparePaneProps {
 /** Why a mode has nothing to draw on this frame, or null when it can draw. */
 function missingFor(mode: PaneMode, model: 'a' | 'b', detail: CompareFrameDetail | null, ids: [number | null, number | null]): string | null {
   if (mode === 'image' || !detail) return null;
+  const needsModels = mode !== 'synthetic' && mode !== 'groundTruth';
+  if (needsModels && ids[0] === null && ids[1] === null) return 'No models yet: import them under Models and run them on this folder';
   const prediction = (id: number | null) => (id === null ? null : (detail.models.find((m) => m.id === id)?.prediction ?? null));
   const chosen = prediction(model === 'a' ? ids[0] : ids[1]);
   const which = model === 'a' ? 'source-only' : 'adapted';

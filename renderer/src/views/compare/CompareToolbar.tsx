@@ -5,9 +5,9 @@ import { useAppState } from '../../store/store';
 
 const SORTS: readonly { sort: CompareSort; label: string }[] = [
   { sort: 'index', label: 'Dataset order' },
-  { sort: 'disagreement', label: 'Most disagreement' },
-  { sort: 'entropy', label: 'Highest entropy' },
-  { sort: 'synthetic', label: 'Looks most synthetic' },
+  { sort: 'disagreement', label: 'Disagreement ↓' },
+  { sort: 'entropy', label: 'Entropy ↓' },
+  { sort: 'synthetic', label: 'Synthetic ↓' },
 ];
 
 export function CompareToolbar({ onRefresh }: { onRefresh: () => void }): React.JSX.Element {
@@ -23,7 +23,12 @@ export function CompareToolbar({ onRefresh }: { onRefresh: () => void }): React.
   const modelSelect = (label: string, value: number | null, pick: (id: number | null) => void) => (
     <label className="tool">
       <span className="muted">{label}</span>
-      <select aria-label={label} value={value ?? ''} onChange={(e) => pick(Number(e.target.value) || null)}>
+      <select
+        aria-label={label}
+        title={segmenters.find((m) => m.id === value)?.name}
+        value={value ?? ''}
+        onChange={(e) => pick(Number(e.target.value) || null)}
+      >
         {segmenters.length === 0 && <option value="">No models yet</option>}
         {segmenters.map((m) => (
           <option key={m.id} value={m.id}>
