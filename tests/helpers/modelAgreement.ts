@@ -12,6 +12,8 @@ export interface ReferenceFrame {
   readonly frame: string;
   readonly id: string;
   readonly mask: string;
+  /** The pipeline's own resized input (PIL bilinear), for when the original frame is gone. */
+  readonly input: string;
 }
 
 export interface Agreement {
@@ -23,8 +25,13 @@ export interface Agreement {
  * Runs an exported model the way the app does (sharp decode + resize, card normalisation,
  * onnxruntime-node on CPU) on the frames the training pipeline stored reference masks for,
  * and returns the share of pixels whose class matches the pipeline's own PyTorch argmax.
+ * With 'stored-inputs' the already-resized inputs are used, so only normalisation and ORT are checked.
  */
-export async function agreementWithReference(cardPath: string, appHome: string, frameRoot?: string): Promise<Agreement[]> {
+export async function agreementWithReference(
+  cardPath: string,
+  appHome: string,
+  frames: { root: string } | 'stored-inputs',
+): Promise<Agreement[]> {
   const cardFile = readCardFile(cardPath);
   const card = resolveCard(cardFile);
   const raw = JSON.parse(readFileSync(cardPath, 'utf8')) as { file: string; reference: { dir: string; frames: ReferenceFrame[] } };
@@ -39,7 +46,7 @@ export async function agreementWithReference(cardPath: string, appHome: string, 
   const results: Agreement[] = [];
   try {
     for (const ref of raw.reference.frames) {
-      const framePath = frameRoot ? join(frameRoot, ref.frame) : ref.frame;
+      const framePath = frames === 'stored-inputs' ? join(dir, raw.reference.dir, ref.input) : join(frames.root, ref.frame);
       const { height, width } = card.inputSize;
       const decoded = await decodeFrame(framePath, height, width);
       const out = await session.infer(toTensorData(decoded.rgb, width, height, card.normalization));

@@ -36,7 +36,7 @@ describe('training pipeline smoke test', () => {
       expect(cards.length).toBeGreaterThan(0);
       return Promise.all(
         cards.map(async (card) => {
-          const results = await agreementWithReference(join(out.path, card), join(out.path, 'home'));
+          const results = await agreementWithReference(join(out.path, card), join(out.path, 'home'), 'stored-inputs');
           expect(results.length).toBeGreaterThan(0);
           for (const r of results) expect(r.agreement, `${card} ${r.id}`).toBeGreaterThanOrEqual(0.999);
         }),
