@@ -12,6 +12,7 @@ USAGE = """usage: python3 -m s2r COMMAND [--key value ...]
   evaluate  --checkpoint CKPT --split dashcam_test[,sim_val,dashcam_val] [--out JSON] [--max_images N]
   export    --checkpoint CKPT [--name NAME] [--out_dir DIR] [--ref_frames FILE,FILE|DIR] [--ref_count N]
   report    [--runs DIR] [--readme PATH] [--checkpoint best|last]
+  adabn     --checkpoint CKPT --out CKPT [--frames N]   (re-estimate BatchNorm statistics on target frames)
   config    print the default config (or --config base.json merged with overrides) as JSON"""
 
 
@@ -76,8 +77,16 @@ def cmd_config(argv):
     print(json.dumps(_config_from(overrides, extra.get("config")).resolved().to_dict(), indent=2))
 
 
+def cmd_adabn(argv):
+    overrides, extra = parse_overrides(argv, ("checkpoint", "out", "frames"))
+    if "checkpoint" not in extra or "out" not in extra:
+        raise SystemExit("adabn needs --checkpoint and --out")
+    from .adabn import adabn
+    print(json.dumps(adabn(extra["checkpoint"], extra["out"], frames=int(extra.get("frames", 512)), overrides=overrides)))
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export,
-            "report": cmd_report, "config": cmd_config}
+            "report": cmd_report, "config": cmd_config, "adabn": cmd_adabn}
 
 
 def main(argv=None):

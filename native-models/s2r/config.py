@@ -78,6 +78,7 @@ class Config:
     log_every: int = 10
     val_every: int = 500
     checkpoint_every: int = 250
+    adabn_frames: int = 0  # set by `adabn`: BatchNorm statistics re-estimated on this many target frames
     val_max_images: int = 0  # 0 = whole split; a cap keeps validation short on slow machines
 
     # -------------------------------------------------------------------------------------------
