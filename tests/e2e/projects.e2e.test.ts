@@ -19,7 +19,7 @@ describe('browser mode: projects survive a restart', () => {
   it('opens on the bundled demo project', async () => {
     const { page } = browser;
     await page.goto(server.url);
-    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('Demo');
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('Demo');
   });
 
   it('creates a project through the UI, restarts the server, and finds it again', async () => {
@@ -27,12 +27,12 @@ describe('browser mode: projects survive a restart', () => {
     await page.getByRole('button', { name: 'Projects' }).click();
     await page.getByLabel('Project name').fill('Highway study');
     await page.getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('Highway study');
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('Highway study');
 
     await server.stop();
     server = await startServer(home.path);
     await page.goto(server.url);
-    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('Highway study');
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('Highway study');
     await page.getByRole('button', { name: 'Projects' }).click();
     const recent = await page.getByTestId('recent').textContent();
     expect(recent).toContain('Highway study');
