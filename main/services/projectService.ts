@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ProjectSummary, RecentProject } from '../../common/contract';
 import { AppError } from '../../common/errors';
 import { openProjectDatabase, schemaVersion, type Db } from '../db/projectDatabase';
 import { PROJECT_CACHE_DIR, PROJECT_DB_FILE, PROJECT_SUFFIX } from './appPaths';
 import type { EventBus } from './eventBus';
+import { makeDirsSync } from './safeWrite';
 import { RecentProjects } from './recentProjects';
 
 /** Per-project services; built when a project opens and disposed when it closes. */
@@ -56,7 +57,7 @@ export class ProjectService<S extends ProjectScope = ProjectScope> {
     const parent = resolve(parentDir ?? this.projectsDir);
     const dir = join(parent, `${slug(name)}${PROJECT_SUFFIX}`);
     if (existsSync(dir)) throw new AppError('PROJECT_EXISTS', `${dir}: a project with this name already exists`);
-    mkdirSync(join(dir, PROJECT_CACHE_DIR), { recursive: true });
+    makeProjectDirs(dir);
     const db = openProjectDatabase(join(dir, PROJECT_DB_FILE));
     const put = db.prepare('INSERT OR REPLACE INTO project_meta (key, value) VALUES (?, ?)');
     db.transaction(() => {
@@ -72,7 +73,12 @@ export class ProjectService<S extends ProjectScope = ProjectScope> {
     if (!existsSync(file)) throw new AppError('NOT_FOUND', `${file}: no project database here`);
     if (this.open_?.dir === dir) return summarise(this.open_);
     const db = openProjectDatabase(file);
-    mkdirSync(join(dir, PROJECT_CACHE_DIR), { recursive: true });
+    try {
+      makeProjectDirs(dir);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     return this.activate(dir, db);
   }
 
@@ -150,6 +156,16 @@ function summarise(project: { dir: string; db: Db }): ProjectSummary {
 function projectDirOf(path: string): string {
   if (existsSync(path) && statSync(path).isFile()) return resolve(path, '..');
   return path;
+}
+
+/** The project folder and its cache; a parent the user named that cannot hold them is their error to fix. */
+function makeProjectDirs(dir: string): void {
+  try {
+    makeDirsSync(join(dir, PROJECT_CACHE_DIR));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new AppError('BAD_REQUEST', `${dir}: cannot create the project's folders here (${code})`);
+  }
 }
 
 function slug(name: string): string {
