@@ -1,6 +1,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../common/errors';
 import { exceedsPixelLimit, MAX_IMAGE_PIXELS, tooLargeMessage } from '../datasets/imageLimits';
+import { resizeBilinearLikePillow } from './pilBilinear';
 
 export interface Normalization {
   readonly mean: readonly [number, number, number];
@@ -18,10 +19,9 @@ export interface DecodedFrame {
 }
 
 /**
- * Decodes a frame to 8-bit RGB and resizes it to the model's input size the way our exporter's
- * reference does (PIL bilinear: a triangle filter that widens when shrinking; libvips' `linear`
- * kernel is that filter). No EXIF rotation, alpha dropped; skipped when the size already matches.
- * Runs in libuv's pool, so it overlaps with inference on the main thread.
+ * Decodes a frame to 8-bit RGB (in libuv's pool, overlapping inference) and resizes it to the
+ * model's input size exactly as the training pipeline does (Pillow's bilinear, see pilBilinear.ts).
+ * No EXIF rotation, alpha dropped; skipped when the size already matches.
  */
 export async function decodeFrame(path: string, inputHeight: number, inputWidth: number): Promise<DecodedFrame> {
   let meta: Metadata;
@@ -35,15 +35,17 @@ export async function decodeFrame(path: string, inputHeight: number, inputWidth:
   const height = meta.height ?? 0;
   // The header alone tells; refusing here keeps a decompression bomb from being allocated.
   if (exceedsPixelLimit(width, height)) throw new AppError('BAD_DATASET', `${path}: ${tooLargeMessage(width, height)}`);
-  let pipeline = sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS }).removeAlpha().toColourspace('srgb');
-  if (width !== inputWidth || height !== inputHeight) {
-    pipeline = pipeline.resize(inputWidth, inputHeight, { kernel: 'linear', fit: 'fill', fastShrinkOnLoad: false });
-  }
-  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3 || info.width !== inputWidth || info.height !== inputHeight) {
+  const { data, info } = await sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== width || info.height !== height) {
     throw new AppError('BAD_DATASET', `${path}: decoded to ${info.width}x${info.height}x${info.channels}, expected RGB`);
   }
-  return { width, height, rgb: data, inputWidth, inputHeight };
+  const resized = resizeBilinearLikePillow(data, width, height, inputWidth, inputHeight);
+  const rgb = resized === data ? data : Buffer.from(resized.buffer, resized.byteOffset, resized.byteLength);
+  return { width, height, rgb, inputWidth, inputHeight };
 }
 
 /** Interleaved RGB bytes to planar float32 (NCHW, batch 1): x = (v / 255 - mean) / std. */
