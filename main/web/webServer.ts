@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
@@ -113,7 +113,14 @@ export class WebServer {
   private async invoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return sendText(res, 405, 'method not allowed');
     if (!sameOrigin(req)) return sendText(res, 403, 'cross-origin request refused');
-    const body = await readBody(req);
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      // The rest of an oversized body is never read, so the socket cannot carry another request.
+      res.setHeader('connection', 'close');
+      throw err;
+    }
     let message: { channel?: unknown; payload?: unknown };
     try {
       message = JSON.parse(body) as typeof message;
@@ -125,10 +132,16 @@ export class WebServer {
   }
 
   private serveStatic(pathname: string, res: ServerResponse): void {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    let rel: string;
+    try {
+      rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    } catch {
+      return sendText(res, 400, 'malformed escape in the path'); // was a 500 from an uncaught URIError
+    }
     let file: string;
     try {
       file = resolveInside(this.options.rendererDir, rel);
+      if (!statSync(file).isFile()) throw new Error('a folder'); // a folder read as a file was a 500 (EISDIR)
     } catch {
       file = resolveInside(this.options.rendererDir, 'index.html');
     }
