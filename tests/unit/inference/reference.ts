@@ -6,6 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { resizeBilinearLikePillow } from '../../../main/inference/pilBilinear';
 
 export async function referenceInput(
   path: string,
@@ -15,9 +16,9 @@ export async function referenceInput(
   std: readonly number[],
 ): Promise<{ data: Float32Array; frameWidth: number; frameHeight: number }> {
   const meta = await sharp(path).metadata();
-  let img = sharp(path).removeAlpha();
-  if (meta.width !== width || meta.height !== height) img = img.resize(width, height, { kernel: 'linear', fit: 'fill', fastShrinkOnLoad: false });
-  const rgb = await img.raw().toBuffer();
+  const full = await sharp(path).removeAlpha().raw().toBuffer();
+  // The documented preprocessing is Pillow's bilinear (checked byte for byte in tests/unit/models).
+  const rgb = resizeBilinearLikePillow(full, meta.width!, meta.height!, width, height);
   const data = new Float32Array(3 * height * width);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
