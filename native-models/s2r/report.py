@@ -21,10 +21,14 @@ def collect(runs: Path, checkpoint="best") -> list:
     rows = []
     for run in sorted(p for p in runs.glob("*") if (p / "eval").is_dir()):
         evals = {}
-        for split, _ in SPLITS + [("dashcam_val", "")]:
-            p = run / "eval" / f"{checkpoint}_{split}.json"
-            if p.exists():
-                evals[split] = json.loads(p.read_text())
+        # A run stopped before its first validation has only last.pt: its evaluation stands in.
+        for name in (checkpoint, "last"):
+            for split, _ in SPLITS + [("dashcam_val", "")]:
+                p = run / "eval" / f"{name}_{split}.json"
+                if p.exists() and split not in evals:
+                    evals[split] = json.loads(p.read_text())
+            if evals:
+                break
         if evals:
             any_eval = next(iter(evals.values()))
             rows.append({"run": run.name, "method": any_eval.get("method", "?"),
