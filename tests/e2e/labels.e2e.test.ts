@@ -1,7 +1,7 @@
 /**
  * Labels ten spots by keyboard in the demo project, reloads and finds them, and sees the
- * metrics change. Models are not shipped yet, so two models and their prediction masks are
- * written straight into the project (real SQLite rows, real PNG files in the cache).
+ * metrics change. Two models with known prediction masks are written straight into the project
+ * (real SQLite rows, real PNG files in the cache), so the expected metrics are known exactly.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -200,6 +200,8 @@ describe('spot-check labelling, offline, and the comparison it answers', () => {
     await first.click();
     const canvas = page.getByTestId('mask-canvas');
     await expect.poll(() => canvas.boundingBox().then((b) => b?.width ?? 0), SLOW).toBeGreaterThan(100);
+    // The demo also holds the shipped models, which have not segmented this frame: pick ours.
+    await page.getByLabel('Prediction model').selectOption({ label: names.adapted });
     await page.getByRole('button', { name: 'Use' }).click();
     await expect.poll(() => page.getByTestId('save-state').textContent(), SLOW).toContain('Saved');
     await page.keyboard.press('Shift+Digit4');
