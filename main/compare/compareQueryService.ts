@@ -11,6 +11,7 @@ import type {
 } from '../../common/contract';
 import { AppError } from '../../common/errors';
 import type { Db } from '../db/projectDatabase';
+import { StatementCache } from '../db/statementCache';
 
 interface FrameRowDb {
   id: number;
@@ -75,9 +76,11 @@ const WHERE_CLASS_PRESENT = `(
  * frame's per-model prediction summary. It never writes; inference fills the tables.
  */
 export class CompareQueryService {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   models(): CompareModel[] {
     return this.prepare('models', 'SELECT id, name, role FROM models ORDER BY id').all() as CompareModel[];
@@ -143,12 +146,7 @@ export class CompareQueryService {
   }
 
   private prepare(key: string, sql: string): Statement {
-    let statement = this.statements.get(key);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(key, statement);
-    }
-    return statement;
+    return this.statements.get(key, sql);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/projectDatabase';
+import { StatementCache } from '../db/statementCache';
 
 export type SpotSamplerName = 'uniform' | 'stratified' | 'hardest';
 
@@ -49,9 +50,11 @@ export const ESTIMATE_SAMPLERS_SQL = "s.sampler IN ('uniform', 'stratified')";
  * a user has entered is on disk (WAL) before the reply reaches the view.
  */
 export class LabelStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(readonly db: Db) {}
+  constructor(readonly db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   spots(queue: 'estimate' | 'hardest', datasetId: number | null): SpotRow[] {
     const where = queue === 'estimate' ? ESTIMATE_SAMPLERS_SQL : "s.sampler = 'hardest'";
@@ -183,11 +186,6 @@ export class LabelStore {
   }
 
   private prepare(key: string, sql: string): Statement {
-    let statement = this.statements.get(key);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(key, statement);
-    }
-    return statement;
+    return this.statements.get(key, sql);
   }
 }

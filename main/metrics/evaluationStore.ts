@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { NUM_TRAIN_CLASSES } from '../../common/classes';
 import type { SparseConfusion } from '../../common/metrics/confusion';
 import type { Db } from '../db/projectDatabase';
+import { StatementCache } from '../db/statementCache';
 
 /** One prediction with everything that decides whether its cached evaluation is still current. */
 export interface PredictionFacts {
@@ -41,9 +42,11 @@ export const HISTOGRAM_BINS = 20;
  * makes exactly its own entries stale.
  */
 export class EvaluationStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   predictions(): PredictionFacts[] {
     return this.prepare(
@@ -90,12 +93,7 @@ export class EvaluationStore {
   }
 
   private prepare(key: string, sql: string): Statement {
-    let statement = this.statements.get(key);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(key, statement);
-    }
-    return statement;
+    return this.statements.get(key, sql);
   }
 }
 
