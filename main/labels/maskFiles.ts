@@ -1,4 +1,4 @@
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, normalize, sep } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { AppError } from '../../common/errors';
 import { labelIdsToTrainIds, trainIdsToLabelIds } from '../../common/labels/cityscapesIds';
@@ -57,7 +57,12 @@ export async function writeLabelIdPng(path: string, mask: TrainIdMask): Promise<
 /** Write then rename; a full disk is a DISK_FULL error naming the file (services/safeWrite.ts). */
 export const writeFileAtomic = writeFileAtomicSync;
 
-/** Prediction and label paths in the database may be relative to the project cache. */
+/** Prediction and label paths in the database are relative to the project cache. */
 export function cachePath(cacheDir: string, stored: string): string {
-  return isAbsolute(stored) ? stored : join(cacheDir, stored);
+  // Paths come from the project database; a tampered row must not reach files outside the cache.
+  const normal = normalize(stored);
+  if (isAbsolute(stored) || normal === '..' || normal.startsWith(`..${sep}`) || stored.includes('\0')) {
+    throw new AppError('FORBIDDEN_PATH', `${JSON.stringify(stored.slice(0, 200))}: not a path inside the project cache`);
+  }
+  return join(cacheDir, normal);
 }
