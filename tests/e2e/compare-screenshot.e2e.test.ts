@@ -63,6 +63,9 @@ describe.skipIf(!existsSync(join(REPO_ROOT, 'fixtures', 'demo', 'sim')))('compar
     const { page } = browser;
     await page.goto(server.url);
     await page.goto(`${server.origin}/#/compare`);
+    // The demo also holds the shipped models; this picture shows the seeded pair.
+    await page.getByLabel('Source-only', { exact: true }).selectOption({ label: 'Source-only (GTA5)' });
+    await page.getByLabel('Adapted', { exact: true }).selectOption({ label: 'AdaptSegNet' });
     await page.getByLabel('Label status').selectOption('yes');
     await page.getByLabel('Sort frames').selectOption('disagreement');
     await expect.poll(() => page.getByTestId('pane-dashcam').getByText('Needs both models').count()).toBe(0);
