@@ -10,6 +10,7 @@ import { DomainCharts } from './metrics/DomainCharts';
 import { buildReportHtml, collectCharts } from './metrics/reportHtml';
 import { SourceSummary } from './metrics/SourceSummary';
 import './metrics/metrics.css';
+import { ModelSelect } from '../components/ModelSelect';
 
 const selectJobs = (s: AppState) => s.jobs;
 
@@ -70,23 +71,11 @@ export function MetricsView(): React.JSX.Element {
           <>
             <label>
               Source-only
-              <select value={report.baselineId ?? ''} onChange={(e) => setPair((p) => ({ ...p, baselineId: Number(e.target.value) }))} aria-label="Baseline model">
-                {segmenters.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    {m.name}
-                  </option>
-                ))}
-              </select>
+              <ModelSelect models={segmenters} value={report.baselineId ?? null} onChange={(id) => setPair((p) => ({ ...p, baselineId: id }))} label="Baseline model" />
             </label>
             <label>
               Adapted
-              <select value={report.candidateId ?? ''} onChange={(e) => setPair((p) => ({ ...p, candidateId: Number(e.target.value) }))} aria-label="Candidate model">
-                {segmenters.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    {m.name}
-                  </option>
-                ))}
-              </select>
+              <ModelSelect models={segmenters} value={report.candidateId ?? null} onChange={(id) => setPair((p) => ({ ...p, candidateId: id }))} label="Candidate model" />
             </label>
           </>
         )}

@@ -2,6 +2,7 @@ import { TRAIN_CLASSES } from '../../../../common/classes';
 import type { CompareSort } from '../../../../common/contract';
 import { changeCompare } from '../../store/compareActions';
 import { useAppState } from '../../store/store';
+import { ModelSelect } from '../../components/ModelSelect';
 
 const SORTS: readonly { sort: CompareSort; label: string }[] = [
   { sort: 'index', label: 'Dataset order' },
@@ -23,19 +24,7 @@ export function CompareToolbar({ onRefresh }: { onRefresh: () => void }): React.
   const modelSelect = (label: string, value: number | null, pick: (id: number | null) => void) => (
     <label className="tool">
       <span className="muted">{label}</span>
-      <select
-        aria-label={label}
-        title={segmenters.find((m) => m.id === value)?.name}
-        value={value ?? ''}
-        onChange={(e) => pick(Number(e.target.value) || null)}
-      >
-        {segmenters.length === 0 && <option value="">No models yet</option>}
-        {segmenters.map((m) => (
-          <option key={m.id} value={m.id}>
-            {m.name}
-          </option>
-        ))}
-      </select>
+      <ModelSelect models={segmenters} value={value} onChange={(id) => pick(id || null)} label={label} emptyText="No models yet" />
     </label>
   );
   return (

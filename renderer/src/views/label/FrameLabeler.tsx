@@ -9,6 +9,7 @@ import { notifyError, run } from '../../store/actions';
 import { ClassPalette } from './ClassPalette';
 import { loadFrame, packMask, typingInField, unpackMask, type FramePixels } from './maskCodec';
 import { MaskCanvas, type Tool } from './MaskCanvas';
+import { ModelSelect } from '../../components/ModelSelect';
 
 const TOOLS: readonly { tool: Tool; label: string; key: string }[] = [
   { tool: 'brush', label: 'Brush', key: 'B' },
@@ -230,13 +231,7 @@ export function FrameLabeler({ datasetId, models }: { datasetId: number; models:
         <ClassPalette selected={trainId} onPick={setTrainId} compact />
         <h4>Start from a prediction</h4>
         <div className="row">
-          <select value={predictionModel ?? segmenters[0]?.id ?? ''} onChange={(e) => setPredictionModel(Number(e.target.value))} aria-label="Prediction model">
-            {segmenters.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
+          <ModelSelect models={segmenters} value={predictionModel ?? segmenters[0]?.id ?? null} onChange={setPredictionModel} label="Prediction model" />
           <button onClick={startFromPrediction} disabled={!loaded || segmenters.length === 0}>
             Use
           </button>

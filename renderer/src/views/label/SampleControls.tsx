@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { CompareModel } from '../../../../common/contract';
 import { api } from '../../client/backend';
 import { run } from '../../store/actions';
+import { ModelSelect } from '../../components/ModelSelect';
 
 type Sampler = 'uniform' | 'stratified' | 'hardest-disagreement' | 'hardest-entropy';
 
@@ -69,13 +70,7 @@ export function SampleControls({ datasetId, models, onSampled }: Props): React.J
       {needsModel && (
         <label>
           Model
-          <select value={model ?? ''} onChange={(e) => setModelId(Number(e.target.value))} aria-label="Model for sampling">
-            {segmenters.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
+          <ModelSelect models={segmenters} value={model} onChange={setModelId} label="Model for sampling" />
         </label>
       )}
       <label>
