@@ -22,7 +22,7 @@ import onnx  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from s2r import data, methods, onnx_ref  # noqa: E402
+from s2r import augment, data, methods, onnx_ref  # noqa: E402
 from s2r.classes import CLASSES, LUT  # noqa: E402
 from s2r.config import Config, parse_overrides  # noqa: E402
 from s2r.evaluate import evaluate_checkpoint, scores  # noqa: E402
@@ -135,6 +135,9 @@ def main() -> int:
         lg[0, 5, 0, 4:] = torch.tensor([2.0, 1.0])  # a rare, unsure class (pole)
         pl = methods.pseudo_labels(lg, threshold=0.9, portion=0.5)[0, 0].tolist()
         check(pl == [0, 0, 255, 255, 5, 255], "class-balanced pseudo-labels keep each class's best pixels")
+        cm = augment.class_mix_masks(torch.tensor([[[0, 0, 1, 1, 255, 2]]]))[0, 0, 0].tolist()
+        check(cm[4] == 0 and cm[0] == cm[1] and cm[2] == cm[3] and sum({0: cm[0], 1: cm[2], 2: cm[5]}.values()) == 2,
+              "ClassMix pastes half of the present classes (rounded up), never ignored pixels")
 
         src = train(Config(method="source_only", iterations=6, multi_level=True, **base))
         check((src / "best.pt").exists() and (src / "config.json").exists(), "source_only: best.pt + config.json")
@@ -166,7 +169,8 @@ def main() -> int:
         ada = train(Config(method="adaptsegnet", iterations=3, init=init, multi_level=True, lr=2.5e-4, **base))
         adv = train(Config(method="advent", iterations=3, init=init, lambda_ent=0.001, **base))
         st = train(Config(method="self_training", iterations=3, init=init, **base))
-        check(all((r / "best.pt").exists() for r in (ada, adv, st)), "adaptsegnet, advent, self_training ran")
+        mix = train(Config(method="dacs", iterations=3, init=init, ema_decay=0.99, pseudo_threshold=0.968, **base))
+        check(all((r / "best.pt").exists() for r in (ada, adv, st, mix)), "adaptsegnet, advent, self_training, dacs ran")
 
         for run in (src, ada):
             for split in ("sim_val", "dashcam_val", "dashcam_test"):

@@ -7,7 +7,7 @@ from pathlib import Path
 from .config import Config, parse_overrides
 
 USAGE = """usage: python3 -m s2r COMMAND [--key value ...]
-  train     --method source_only|adaptsegnet|advent|oracle|self_training [--init CKPT] [--resume]
+  train     --method source_only|adaptsegnet|advent|oracle|self_training|dacs [--init CKPT] [--resume]
             [--config base.json] [any config field]
   evaluate  --checkpoint CKPT --split dashcam_test[,sim_val,dashcam_val] [--out JSON] [--max_images N]
   export    --checkpoint CKPT [--name NAME] [--out_dir DIR] [--ref_frames FILE,FILE|DIR] [--ref_count N]

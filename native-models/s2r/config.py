@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 NATIVE_DIR = Path(__file__).resolve().parent.parent  # native-models/
-METHODS = ("source_only", "adaptsegnet", "advent", "oracle", "self_training")
+METHODS = ("source_only", "adaptsegnet", "advent", "oracle", "self_training", "dacs")
 
 
 @dataclass
@@ -67,10 +67,10 @@ class Config:
     lambda_seg_aux: float = 0.1  # CE weight of the auxiliary classifier on source when multi_level
     lambda_ent: float = 0.0  # ADVENT MinEnt term added to advent; the paper's MinEnt weight is 0.001
 
-    # --- self-training (mean teacher with class-balanced confident pseudo-labels) ------------------
+    # --- self-training (mean teacher with class-balanced confident pseudo-labels; dacs: ClassMix) ---
     teacher: str = ""  # checkpoint for the teacher; default = the student's init
     ema_decay: float = 0.999  # 1.0 keeps the teacher fixed (classic offline pseudo-labelling)
-    pseudo_threshold: float = 0.9  # a pixel is always kept above this confidence ...
+    pseudo_threshold: float = 0.9  # a pixel is always kept above this confidence ... (dacs: paper 0.968)
     pseudo_portion: float = 0.5  # ... and per class the most confident half is kept (CBST-style)
     lambda_st: float = 1.0
 

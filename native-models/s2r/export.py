@@ -101,7 +101,7 @@ def _training_data(cfg) -> dict:
          "target": {"dir": cfg.target_dir, "layout": cfg.target_format}}
     if cfg.method == "oracle":
         d["target"]["labelled_train_frames"] = count(lambda: data.target_items(cfg, "train"))
-    elif cfg.method in ("adaptsegnet", "advent", "self_training"):
+    elif cfg.method in ("adaptsegnet", "advent", "self_training", "dacs"):
         d["target"]["unlabelled_train_frames"] = count(lambda: data.target_frames(cfg))
     d["description"] = {
         "source_only": "supervised on simulator frames only",
@@ -109,6 +109,7 @@ def _training_data(cfg) -> dict:
         "adaptsegnet": "sim labels + output-space adversarial alignment to unlabelled dashcam train frames",
         "advent": "sim labels + adversarial alignment of self-information maps on unlabelled dashcam frames",
         "self_training": "sim labels + mean-teacher pseudo-labels on unlabelled dashcam frames",
+        "dacs": "sim labels + mean-teacher pseudo-labels on sim/dashcam ClassMix images (DACS)",
     }[cfg.method]
     return d
 

@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .augment import class_mix_masks, strong_photometric
 from .classes import IGNORE, NUM_CLASSES
 from .discriminator import SOURCE_LABEL, TARGET_LABEL
 
@@ -180,7 +181,39 @@ def self_training(ctx: StepContext) -> dict:
     return {"seg": ls.item(), "st": lt.item(), "pseudo_frac": (pl != IGNORE).float().mean().item()}
 
 
+def dacs(ctx: StepContext) -> dict:
+    """DACS (Tranheden et al. 2021): the EMA teacher labels clean target frames; half of each source
+    frame's classes are pasted over a target frame (ClassMix) with their true labels, the rest keeps
+    the teacher's labels weighted by the share of pixels above `pseudo_threshold` (paper 0.968);
+    the mixed batch gets colour jitter and blur. Mixing stops the student from learning the
+    teacher's own errors on target-only images, the usual failure of plain self-training."""
+    cfg = ctx.cfg
+    xs, ys = next(ctx.labelled)
+    xt, _ = next(ctx.target)
+    ctx.teacher.eval()
+    with torch.no_grad():
+        conf, pl = F.softmax(ctx.teacher(xt), dim=1).max(dim=1)
+        weight_t = (conf >= cfg.pseudo_threshold).float().mean(dim=(1, 2), keepdim=True).expand_as(conf)
+        m = class_mix_masks(ys)
+        xm = strong_photometric(m * xs + (1 - m) * xt, cfg.mean, cfg.std)
+        m = m[:, 0].bool()
+        ym = torch.where(m, ys, pl)
+        wm = torch.where(m, torch.ones_like(weight_t), weight_t) * (ym != IGNORE).float()
+    ctx.opt.zero_grad(set_to_none=True)
+    ls = seg_ce(ctx.model(xs), ys)
+    ls.backward()  # frees the source graph before the mixed forward: lower peak memory
+    per_pixel = F.cross_entropy(ctx.model(xm), ym.clamp(max=NUM_CLASSES - 1), reduction="none")
+    lm = (per_pixel * wm).sum() / wm.numel()
+    (cfg.lambda_st * lm).backward()
+    ctx.opt.step()
+    if cfg.ema_decay < 1.0:
+        ema_update(ctx.teacher, ctx.model, cfg.ema_decay)
+    return {"seg": ls.item(), "mix": lm.item(), "pseudo_w": weight_t[:, 0, 0].mean().item(),
+            "mixed_frac": m.float().mean().item()}
+
+
 STEPS = {"source_only": supervised, "oracle": supervised, "adaptsegnet": adaptsegnet,
-         "advent": advent, "self_training": self_training}
-NEEDS_TARGET = {"adaptsegnet", "advent", "self_training"}
+         "advent": advent, "self_training": self_training, "dacs": dacs}
+NEEDS_TARGET = {"adaptsegnet", "advent", "self_training", "dacs"}
+NEEDS_TEACHER = {"self_training", "dacs"}
 NEEDS_DISC = {"adaptsegnet", "advent"}

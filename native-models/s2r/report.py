@@ -9,7 +9,7 @@ from .classes import CLASS_NAMES
 from .config import NATIVE_DIR
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-ORDER = ["source_only", "adaptsegnet", "advent", "self_training", "oracle"]
+ORDER = ["source_only", "adaptsegnet", "advent", "self_training", "dacs", "oracle"]
 SPLITS = [("dashcam_test", "dashcam test"), ("sim_val", "sim val")]
 
 

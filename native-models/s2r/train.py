@@ -16,7 +16,7 @@ from .config import Config
 from .discriminator import Discriminator
 from .classes import NUM_CLASSES
 from .evaluate import evaluate_items
-from .methods import NEEDS_DISC, NEEDS_TARGET, STEPS, StepContext
+from .methods import NEEDS_DISC, NEEDS_TARGET, NEEDS_TEACHER, STEPS, StepContext
 from .model import build_model, count_params, load_ckpt
 
 
@@ -99,7 +99,7 @@ def train(cfg: Config) -> Path:
         opt_d = torch.optim.Adam([p for d in discs.values() for p in d.parameters()],
                                  lr=cfg.lr_d, betas=cfg.betas_d)
     teacher = None
-    if cfg.method == "self_training":
+    if cfg.method in NEEDS_TEACHER:
         teacher = copy.deepcopy(model)
         if cfg.teacher:
             teacher.load_state_dict(load_ckpt(cfg.teacher)["model"])
