@@ -5,7 +5,7 @@ import { CancelledError, type JobContext } from '../jobs/jobContext';
 import { resolveInside } from '../services/safePath';
 import { predictionPaths, readGreyPng, writeGreyPng } from './frameOutputs';
 import type { ModelRecord, ModelService } from './modelService';
-import { classHistogram, disagreement, mean, quantize, resizeMap, upsampleLabels } from './postprocess';
+import { disagreement, mean, quantize, resizeMap, upsampleLabels } from './postprocess';
 import { decodeFrame, toTensorData } from './preprocess';
 import { RunStore, sqlFrameSource, type FrameRef, type FrameSource, type PredictionRow, type RunRecord } from './runStore';
 import type { DiscriminatorSession, SegmentationSession } from './sessions';
@@ -266,7 +266,8 @@ export class InferenceService {
       const out = await session.infer(p.inputs.get(model.id)!);
       const classes = model.card.classNames.length;
       const lnC = Math.log(classes);
-      const mask = upsampleLabels(out.labels, out.logits, classes, out.height, out.width, p.height, p.width);
+      const counts = new Uint32Array(256);
+      const mask = upsampleLabels(out.labels, out.logits, classes, out.height, out.width, p.height, p.width, counts);
       segs.push({
         model,
         write: p.needs.has(model.id),
@@ -275,7 +276,7 @@ export class InferenceService {
         ent8: quantize(out.entropy, 0, lnC),
         mapWidth: out.mapWidth,
         mapHeight: out.mapHeight,
-        histogram: classHistogram(mask, classes),
+        histogram: Array.from(counts.subarray(0, classes)),
         meanConfidence: mean(out.confidence),
         meanEntropy: mean(out.entropy) / lnC,
       });

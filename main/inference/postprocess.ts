@@ -24,6 +24,8 @@ export function linearTaps(inLen: number, outLen: number): { i0: Int32Array; i1:
  * materialising C x H x W floats. Where the four source pixels agree on their argmax the result is
  * that class (a convex combination cannot overtake a logit that wins at every corner), so such
  * cells are filled as runs and only pixels on class boundaries pay for interpolating all C channels.
+ * `counts`, when given (256 entries), gets the class histogram of the result added to it: the runs
+ * already know their lengths, which saves a separate pass over the frame-sized mask.
  */
 export function upsampleLabels(
   labels: Uint8Array,
@@ -33,12 +35,15 @@ export function upsampleLabels(
   w: number,
   outH: number,
   outW: number,
+  counts?: Uint32Array,
 ): Uint8Array {
   const out = new Uint8Array(outH * outW);
   if (outH === h && outW === w) {
     out.set(labels.subarray(0, h * w));
+    if (counts) for (let i = 0; i < out.length; i++) counts[out[i]!]!++;
     return out;
   }
+  const tally = counts ?? new Uint32Array(256);
   const ys = linearTaps(h, outH);
   const xs = linearTaps(w, outW);
   // Consecutive output columns that read the same pair of source columns form one run.
@@ -84,6 +89,7 @@ export function upsampleLabels(
           stop = runs[j + 1]!;
         }
         out.fill(a, row + start, row + stop);
+        tally[a] += stop - start;
         k = j - 1;
         continue;
       }
@@ -98,11 +104,18 @@ export function upsampleLabels(
       const last = end - 1 > start ? argAt(xs.t[end - 1]!) : first;
       if (first === last) {
         out.fill(first, row + start, row + end);
+        tally[first] += end - start;
         continue;
       }
       out[row + start] = first;
       out[row + end - 1] = last;
-      for (let x = start + 1; x < end - 1; x++) out[row + x] = argAt(xs.t[x]!);
+      tally[first]!++;
+      tally[last]!++;
+      for (let x = start + 1; x < end - 1; x++) {
+        const c = argAt(xs.t[x]!);
+        out[row + x] = c;
+        tally[c]!++;
+      }
     }
   }
   return out;
@@ -178,12 +191,6 @@ export function statsFromLogits(logits: Float32Array, classes: number, h: number
     entropy[q] = Math.log(s) - sed[q]! / s;
   }
   return { labels, confidence, entropy, mapHeight: mh, mapWidth: mw };
-}
-
-export function classHistogram(labels: Uint8Array, classes: number): number[] {
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
-  return Array.from(counts.subarray(0, classes));
 }
 
 export function mean(values: Float32Array): number {
