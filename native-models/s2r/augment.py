@@ -46,9 +46,10 @@ def _rotate_hue(rgb: torch.Tensor, angle: float) -> torch.Tensor:
     return torch.einsum("ij,jhw->ihw", m, rgb)
 
 
-def strong_photometric(x: torch.Tensor, mean, std, strength: float = 0.2) -> torch.Tensor:
+def strong_photometric(x: torch.Tensor, mean, std, strength: float = 0.2, grey_p: float = 0.0) -> torch.Tensor:
     """DACS's colour jitter (brightness, contrast, saturation, hue of +-strength, p = 0.8) and
-    Gaussian blur (sigma 0.15-1.15, p = 0.5), per image, on a normalised batch."""
+    Gaussian blur (sigma 0.15-1.15, p = 0.5), per image, on a normalised batch; with probability
+    grey_p the frame also loses its colour (a cue the simulator's saturated palette makes too easy)."""
     m = torch.tensor(mean, dtype=x.dtype, device=x.device).view(3, 1, 1)
     s = torch.tensor(std, dtype=x.dtype, device=x.device).view(3, 1, 1)
     out = []
@@ -68,6 +69,8 @@ def strong_photometric(x: torch.Tensor, mean, std, strength: float = 0.2) -> tor
                 else:
                     rgb = _rotate_hue(rgb, (f - 1) * math.pi)
                 rgb = rgb.clamp(0, 1)
+        if grey_p > 0 and torch.rand(()) < grey_p:
+            rgb = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]).expand(3, -1, -1)
         if torch.rand(()) < 0.5:
             rgb = _gaussian_blur(rgb[None], 0.15 + torch.rand(()).item())[0]
         out.append((rgb - m) / s)

@@ -73,6 +73,9 @@ class Config:
     pseudo_threshold: float = 0.9  # a pixel is always kept above this confidence ... (dacs: paper 0.968)
     pseudo_portion: float = 0.5  # ... and per class the most confident half is kept (CBST-style)
     lambda_st: float = 1.0
+    aug_strength: float = 0.2  # strong photometric augmentation (dacs' mixed images): jitter range, paper 0.2
+    aug_grey_p: float = 0.0  # ... and the chance a frame is made grey
+    aug_source: bool = False  # apply it to the source batches too (any method): domain randomisation
 
     # --- loop ------------------------------------------------------------------------------------
     log_every: int = 10

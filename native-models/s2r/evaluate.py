@@ -89,6 +89,16 @@ def _json_safe(x):
     return x
 
 
+def recipe(cfg) -> str:
+    """The method plus what else shaped the weights, for the results table."""
+    parts = [cfg.method]
+    if cfg.aug_source:
+        parts.append(f"source photometric aug ({cfg.aug_strength:g}, grey {cfg.aug_grey_p:g})")
+    if cfg.adabn_frames:
+        parts.append(f"AdaBN ({cfg.adabn_frames} frames)")
+    return " + ".join(parts)
+
+
 def evaluate_checkpoint(checkpoint, split, overrides=None, out=None, max_images=0) -> dict:
     model, cfg, ckpt = load_checkpoint(checkpoint, overrides)
     model.to(torch.device((overrides or {}).get("device", "cpu")))  # not the training device by default
@@ -99,7 +109,7 @@ def evaluate_checkpoint(checkpoint, split, overrides=None, out=None, max_images=
     t0 = time.time()
     res = evaluate_items(model, cfg, items, max_images)
     res.update({"checkpoint": str(Path(checkpoint).resolve()), "run": cfg.run_name or cfg.method,
-                "method": cfg.method, "iteration": ckpt.get("iteration"), "split": split,
+                "method": cfg.method, "recipe": recipe(cfg), "iteration": ckpt.get("iteration"), "split": split,
                 "input_size": list(cfg.input_size), "seconds": round(time.time() - t0, 2)})
     out = Path(out) if out else default_eval_path(checkpoint, split)
     out.parent.mkdir(parents=True, exist_ok=True)

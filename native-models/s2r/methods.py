@@ -59,10 +59,16 @@ def _set_requires_grad(modules, flag):
 
 
 # ---------------------------------------------------------------------------- steps
+def photometric(x, cfg):
+    return strong_photometric(x, cfg.mean, cfg.std, cfg.aug_strength, cfg.aug_grey_p)
+
+
 def supervised(ctx: StepContext) -> dict:
     """source_only (CE on sim) and oracle (CE on labelled dashcam train) differ only in data."""
     cfg = ctx.cfg
     x, y = next(ctx.labelled)
+    if cfg.aug_source:
+        x = photometric(x, cfg)
     ctx.opt.zero_grad(set_to_none=True)
     out, aux = ctx.model.forward_train(x, cfg.multi_level)
     loss = seg_ce(out, y)
@@ -82,6 +88,8 @@ def _adversarial(ctx: StepContext, d_input: Callable) -> dict:
     ml = cfg.multi_level
     xs, ys = next(ctx.labelled)
     xt, _ = next(ctx.target)
+    if cfg.aug_source:
+        xs = photometric(xs, cfg)
     discs = ctx.discs
     logs = {}
 
@@ -169,6 +177,8 @@ def self_training(ctx: StepContext) -> dict:
     cfg = ctx.cfg
     xs, ys = next(ctx.labelled)
     xt, _ = next(ctx.target)
+    if cfg.aug_source:
+        xs = photometric(xs, cfg)
     ctx.teacher.eval()
     pl = pseudo_labels(ctx.teacher(xt), cfg.pseudo_threshold, cfg.pseudo_portion)
     ctx.opt.zero_grad(set_to_none=True)
@@ -195,7 +205,9 @@ def dacs(ctx: StepContext) -> dict:
         conf, pl = F.softmax(ctx.teacher(xt), dim=1).max(dim=1)
         weight_t = (conf >= cfg.pseudo_threshold).float().mean(dim=(1, 2), keepdim=True).expand_as(conf)
         m = class_mix_masks(ys)
-        xm = strong_photometric(m * xs + (1 - m) * xt, cfg.mean, cfg.std)
+        xm = photometric(m * xs + (1 - m) * xt, cfg)
+        if cfg.aug_source:
+            xs = photometric(xs, cfg)
         m = m[:, 0].bool()
         ym = torch.where(m, ys, pl)
         wm = torch.where(m, torch.ones_like(weight_t), weight_t) * (ym != IGNORE).float()

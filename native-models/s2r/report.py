@@ -32,6 +32,7 @@ def collect(runs: Path, checkpoint="best") -> list:
         if evals:
             any_eval = next(iter(evals.values()))
             rows.append({"run": run.name, "method": any_eval.get("method", "?"),
+                         "recipe": any_eval.get("recipe") or any_eval.get("method", "?"),
                          "iteration": any_eval.get("iteration"), "evals": evals})
     rank = lambda r: (ORDER.index(r["method"]) if r["method"] in ORDER else len(ORDER), r["run"])
     return sorted(rows, key=rank)
@@ -53,12 +54,12 @@ def _gap(rows, row):
 def tables(rows) -> str:
     if not rows:
         return "_No evaluated models yet: train, then `python3 -m s2r evaluate`, then `python3 -m s2r report`._"
-    out = ["| model | method | iteration | dashcam test mIoU | sim val mIoU | dashcam val mIoU | gap closed |",
+    out = ["| model | recipe | iteration | dashcam test mIoU | sim val mIoU | dashcam val mIoU | gap closed |",
            "|---|---|---|---|---|---|---|"]
     for r in rows:
         e = r["evals"]
         m = lambda s: _pct(e[s]["miou"]) if s in e else "–"
-        out.append(f"| {r['run']} | {r['method']} | {r['iteration']} | {m('dashcam_test')} | {m('sim_val')} "
+        out.append(f"| {r['run']} | {r['recipe']} | {r['iteration']} | {m('dashcam_test')} | {m('sim_val')} "
                    f"| {m('dashcam_val')} | {_gap(rows, r)} |")
     for split, title in SPLITS:
         have = [r for r in rows if split in r["evals"]]
