@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { buildModel, DataType, defaultOpset } from '../main/inference/onnxProto';
+import { buildModel, DataType } from '../main/inference/onnxProto';
 import { appendPostProcessing, mapStride, POST } from '../main/inference/postGraph';
 import { statsFromLogits, upsampleLabels } from '../main/inference/postprocess';
 import { sessionOptions } from '../main/inference/providerService';
@@ -28,15 +28,14 @@ const THREADS = Number(process.env.BENCH_THREADS ?? availableParallelism());
 async function main(): Promise<void> {
   const path = ensureModel(ARCH);
   const bytes = readFileSync(path);
-  const opset = defaultOpset(bytes)!;
   const options: ort.InferenceSession.SessionOptions = sessionOptions('cpu', THREADS);
   const bare = await ort.InferenceSession.create(bytes, options);
   const input = bare.inputNames[0]!;
   const logits = bare.outputNames[0]!;
-  const withStats = await ort.InferenceSession.create(appendPostProcessing(bytes, { logits, opset, classes: 19 }), options);
+  const withStats = await ort.InferenceSession.create(appendPostProcessing(bytes, { logits, classes: 19 }), options);
   // What the service runs for outputs above MAP_MAX_PIXELS: the same, with maps sampled every `stride` pixels.
   const stride = mapStride(IH, IW);
-  const withStrided = await ort.InferenceSession.create(appendPostProcessing(bytes, { logits, opset, classes: 19, stride }), options);
+  const withStrided = await ort.InferenceSession.create(appendPostProcessing(bytes, { logits, classes: 19, stride }), options);
   // The frame-size alternative, on its own: ORT resizes all 19 channels to the frame and takes the argmax.
   const resizeOnly = await ort.InferenceSession.create(
     buildModel({

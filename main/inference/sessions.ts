@@ -52,7 +52,7 @@ export class SegmentationSession {
     const stride = discInput ? 1 : mapStride(card.inputSize.height, card.inputSize.width);
     const model =
       mode === 'graph'
-        ? appendPostProcessing(bytes, { logits: card.outputName!, opset, classes: card.classNames.length, discriminatorInput: discInput, stride })
+        ? appendPostProcessing(bytes, { logits: card.outputName!, classes: card.classNames.length, discriminatorInput: discInput, stride })
         : bytes;
     const { session, provider } = await providers.createSession(model, label);
     return new SegmentationSession(session, provider, card, mode, discInput, stride);
