@@ -5,6 +5,7 @@ import type { ProjectService } from '../services/projectService';
 import type { ProjectServices } from './composition';
 import type { DemoProject } from './demoProject';
 import type { Handlers } from './dispatcher';
+import { enqueueInferenceRun } from './inferenceJob';
 import { labelAndMetricHandlers } from './labelHandlers';
 
 interface HandlerDeps {
@@ -55,12 +56,7 @@ export function createHandlers({ projects, demo, info, providers }: HandlerDeps)
     'models:list': () => (projects.current() ? scope().models.list().map(modelSummary) : []),
     'models:inspect': async ({ path }) => inspectionReply(await scope().models.inspect(path)),
     'models:import': async (request) => modelSummary(await scope().models.import(request)),
-    'inference:run': ({ datasetId, modelIds }) => {
-      const { inference, jobs, models } = scope();
-      const runId = inference.createRun(datasetId, modelIds);
-      const names = modelIds.map((id) => models.get(id).name).join(', ');
-      return { runId, jobId: jobs.enqueue('inference', `Run ${names} on ${datasetSummary(datasetId).name}`, { runId }) };
-    },
+    'inference:run': ({ datasetId, modelIds }) => enqueueInferenceRun(scope(), datasetId, modelIds),
     'inference:runs': () => (projects.current() ? scope().inference.runs().map(runSummary) : []),
     'compare:frames': (query) => scope().compare.frames(query),
     'compare:frame': ({ frameId }) => scope().compare.frame(frameId),
