@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaUrl } from '../../common/contract';
-import { invoke, PredictionWriter } from './support/compareProject';
+import { cancelInferenceJobs, invoke, PredictionWriter } from './support/compareProject';
 import { predictionsFromLabel } from './support/compareScene';
 import { openBrowser, REPO_ROOT, startServer, tempHome, type Browser, type RunningServer } from './support/webApp';
 
@@ -31,6 +31,8 @@ describe.skipIf(!existsSync(join(REPO_ROOT, 'fixtures', 'demo', 'sim')))('compar
 
   beforeAll(async () => {
     server = await startServer(home.path);
+    // The picture shows the seeded pair: stop the demo's own run of the shipped models.
+    await cancelInferenceJobs(server);
     const project = (await invoke(server, 'project:current', {}))!;
     const writer = new PredictionWriter(project.path);
     try {

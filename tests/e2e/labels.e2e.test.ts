@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelInferenceJobs } from './support/compareProject';
 import { openBrowser, startServer, tempHome, type Browser, type RunningServer } from './support/webApp';
 
 const W = 160;
@@ -73,6 +74,8 @@ describe('spot-check labelling, offline, and the comparison it answers', () => {
       }
       await invoke(server, 'dataset:add', { name: 'Dashcam (test)', role: 'dashcam', root });
     }
+    // The metrics jobs must not queue behind the demo's run of the shipped models: this test seeds its own.
+    await cancelInferenceJobs(server);
     await waitFor(async () => (await invoke<{ status: string }[]>(server, 'jobs:list')).every((j) => j.status !== 'queued' && j.status !== 'running'));
     datasets = await invoke(server, 'dataset:list');
     const dashcam = datasets.find((d) => d.role === 'dashcam')!;

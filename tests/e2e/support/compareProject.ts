@@ -49,6 +49,23 @@ export async function invoke<C extends Channel>(server: RunningServer, channel: 
   return result.value;
 }
 
+/**
+ * Cancels the inference jobs still queued or running (on a new app home, the demo's first open
+ * runs the shipped models) and waits for the queue to settle, so a test's seeded rows are not
+ * raced by a background run and later jobs are not queued behind it.
+ */
+export async function cancelInferenceJobs(server: RunningServer): Promise<void> {
+  const busy = (j: { status: string }) => j.status === 'queued' || j.status === 'running';
+  for (const job of await invoke(server, 'jobs:list', {})) {
+    if (job.kind === 'inference' && busy(job)) await invoke(server, 'jobs:cancel', { jobId: job.id });
+  }
+  const until = Date.now() + 60_000;
+  while ((await invoke(server, 'jobs:list', {})).some(busy)) {
+    if (Date.now() > until) throw new Error('jobs still running a minute after cancelling the inference jobs');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 // Without toColourspace('b-w') sharp 0.35 writes one-channel raw data as an RGB PNG, and
 // a GTA5 label stored as RGB is read by its colours rather than by its values.
 const greyPng = (data: Uint8Array, width: number, height: number) =>
@@ -176,7 +193,8 @@ export class PredictionWriter {
     await writeFile(join(this.cacheDir, syntheticPath), greyPng(p.synthetic, width, height));
     addPrediction.run(frameId, this.models.disc, syntheticPath, null, null, '[]', null, null);
     const differ = disagreement(p.a, p.b);
-    this.db.prepare('INSERT INTO frame_stats (frame_id, disagreement, synthetic_score) VALUES (?, ?, ?)').run(frameId, differ, mean(p.synthetic));
+    // REPLACE: a cancelled run of the demo's shipped models may already have scored this frame.
+    this.db.prepare('INSERT OR REPLACE INTO frame_stats (frame_id, disagreement, synthetic_score) VALUES (?, ?, ?)').run(frameId, differ, mean(p.synthetic));
     return differ;
   }
 
