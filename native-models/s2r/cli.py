@@ -11,6 +11,7 @@ USAGE = """usage: python3 -m s2r COMMAND [--key value ...]
             [--config base.json] [any config field]
   evaluate  --checkpoint CKPT --split dashcam_test[,sim_val,dashcam_val] [--out JSON] [--max_images N]
   export    --checkpoint CKPT [--name NAME] [--out_dir DIR] [--ref_frames FILE,FILE|DIR] [--ref_count N]
+            [--disc_name NAME] [--disc_from CKPT]
   report    [--runs DIR] [--readme PATH] [--checkpoint best|last]
   adabn     --checkpoint CKPT --out CKPT [--frames N]   (re-estimate BatchNorm statistics on target frames)
   config    print the default config (or --config base.json merged with overrides) as JSON"""
@@ -54,7 +55,7 @@ def cmd_evaluate(argv):
 
 def cmd_export(argv):
     overrides, extra = parse_overrides(argv, ("checkpoint", "name", "out_dir", "ref_frames", "ref_count",
-                                                     "disc_name"))
+                                                     "disc_name", "disc_from"))
     if "checkpoint" not in extra:
         raise SystemExit("export needs --checkpoint")
     from .export import export
@@ -62,7 +63,7 @@ def cmd_export(argv):
     card = export(extra["checkpoint"], name=extra.get("name"), out_dir=extra.get("out_dir"),
                   ref_frames=frames.split(",") if isinstance(frames, str) else None,
                   ref_count=int(extra.get("ref_count", 3)), overrides=overrides,
-                  disc_name=extra.get("disc_name"))
+                  disc_name=extra.get("disc_name"), disc_from=extra.get("disc_from"))
     print(json.dumps({k: card[k] for k in ("name", "file", "sha256")}, indent=1))
 
 

@@ -26,7 +26,7 @@ from . import data
 from .classes import CLASSES, IGNORE, NUM_CLASSES
 from .config import NATIVE_DIR
 from .discriminator import Discriminator
-from .evaluate import default_eval_path, load_checkpoint
+from .evaluate import default_eval_path, load_checkpoint, recipe
 from .model import count_params
 
 OPSET = 17
@@ -166,8 +166,11 @@ def preprocessing(cfg) -> dict:
     }
 
 
-def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, overrides=None, disc_name=None) -> dict:
-    """disc_name: file stem of the discriminator export (default <name>_discriminator; the app ships "discriminator")."""
+def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, overrides=None, disc_name=None,
+           disc_from=None) -> dict:
+    """disc_name: file stem of the discriminator export (default <name>_discriminator; the app ships "discriminator").
+    disc_from: take the discriminator from another checkpoint, the adversarial stage a multi-stage model
+    (adversarial, then self-training, which has no D) started from."""
     model, cfg, ckpt = load_checkpoint(checkpoint, overrides)
     cfg = cfg.resolved()
     name = name or cfg.run_name
@@ -199,6 +202,7 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
                            "to_frame_size": "bilinear upsample of logits to the frame size (half-pixel centres, "
                                             "align_corners=false, no antialias), then argmax; evaluation does this"},
         "training": portable({"checkpoint": str(Path(checkpoint).resolve()), "iteration": ckpt.get("iteration"),
+                              "recipe": recipe(cfg), "init": cfg.init or None,
                               "data": _training_data(cfg), "config": cfg.to_dict()}),
         "metrics": _metrics(checkpoint),
         "reference": {"dir": f"reference/{name}", "frames": refs,
@@ -207,18 +211,21 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
     card_path = out_dir / f"{name}.card.json"
     card_path.write_text(json.dumps(card, indent=1) + "\n")
 
-    d_state = (ckpt.get("discs") or {}).get("main")
+    d_ckpt, d_cfg = ckpt, cfg
+    if disc_from:
+        _, d_cfg, d_ckpt = load_checkpoint(disc_from, overrides)
+    d_state = (d_ckpt.get("discs") or {}).get("main")
     if d_state is not None:
-        disc = Discriminator(NUM_CLASSES, cfg.disc_width)
+        disc = Discriminator(NUM_CLASSES, d_cfg.disc_width)
         disc.load_state_dict(d_state)
         disc_name = disc_name or f"{name}_discriminator"
         d_path = out_dir / f"{disc_name}.onnx"
         export_onnx(disc, torch.zeros(1, NUM_CLASSES, h, w), d_path, 1)
-        transform = D_INPUT[cfg.method]
+        transform = D_INPUT[d_cfg.method]
         d_card = {
             "schema": "s2r-model-card/1", "kind": "discriminator", "name": disc_name,
-            "method": cfg.method, "segmentation_model": path.name, "file": d_path.name, "sha256": sha256(d_path),
-            "bytes": d_path.stat().st_size, "parameters": count_params(disc), "disc_width": cfg.disc_width,
+            "method": d_cfg.method, "segmentation_model": path.name, "file": d_path.name, "sha256": sha256(d_path),
+            "bytes": d_path.stat().st_size, "parameters": count_params(disc), "disc_width": d_cfg.disc_width,
             "input": {"name": "input", "layout": "NCHW", "dtype": "float32", "shape": ["N", NUM_CLASSES, "H", "W"],
                       "transform": transform,
                       "meaning": ("softmax over axis 1 of the segmentation logits" if transform == "softmax"
@@ -227,7 +234,8 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
             "output": {"name": "logits", "layout": "NCHW", "shape": ["N", 1, "floor(H/32)", "floor(W/32)"],
                        "meaning": "patch map of logits; sigmoid = probability the patch comes from the TARGET "
                                   "(dashcam) domain; labels were source (sim) = 0, target = 1"},
-            "training": portable({"checkpoint": str(Path(checkpoint).resolve()), "iteration": ckpt.get("iteration")}),
+            "training": portable({"checkpoint": str(Path(disc_from or checkpoint).resolve()),
+                                  "iteration": d_ckpt.get("iteration")}),
         }
         (out_dir / f"{disc_name}.card.json").write_text(json.dumps(d_card, indent=1) + "\n")
         card["discriminator"] = d_path.name
