@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const scene = sceneLogits(IH, IW);
   const zScene = new ort.Tensor('float32', scene.logits, [1, 19, IH, IW]);
   const graphLabels = async () => (await resizeOnly.run({ z: zScene, sizes }))['labels']!.data as Uint8Array;
-  const jsLabels = async () => upsampleLabels(scene.labels, scene.logits, 19, IH, IW, FH, FW);
+  const jsLabels = async () => upsampleLabels(scene.labels, { data: scene.logits, pixels: null }, 19, IH, IW, FH, FW);
 
   // Same answers first, then time.
   const [g, j] = [await graphStats(), await jsStats()];

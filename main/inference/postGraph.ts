@@ -6,6 +6,9 @@ export const POST = {
   confidence: 's2r_confidence',
   entropy: 's2r_entropy',
   probs: 's2r_probs',
+  /** Flat pixel indices (int32, K) where label upsampling may need logits, and the logits there (1 x C x K). */
+  edgePixels: 's2r_edge_pixels',
+  edgeLogits: 's2r_edge_logits',
 } as const;
 
 export type DiscriminatorInput = 'softmax' | 'self_information';
@@ -112,5 +115,65 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
       { op: 'Mul', inputs: ['s2r_plp', 's2r_negInvLnC'], outputs: [POST.probs] },
     );
   }
+  const edges = boundaryLogits(o.logits, o.classes);
+  nodes.push(...edges.nodes);
+  initializers.push(...edges.initializers);
+  outputs.push(...edges.outputs);
   return extendModel(model, { nodes, outputs, initializers });
+}
+
+/**
+ * The logits label upsampling reads (upsampleLabels), and no more: it interpolates only in cells
+ * whose corner labels differ, so only pixels that are a corner of a 2 x 2 block holding two labels
+ * are gathered (a few percent of them on real scenes), instead of copying all C x H x W floats out
+ * of ORT each frame (10 MB at 256 x 512, measured 4-10 CPU-ms with its allocation). Labels are
+ * padded by repeating the last row and column, so a cell clamped to the image's edge (its two rows
+ * or columns the same) is a block too, and 1-pixel-high or -wide outputs work.
+ */
+function boundaryLogits(logits: string, classes: number): { nodes: NodeSpec[]; initializers: TensorSpec[]; outputs: ValueInfo[] } {
+  const last = 2 ** 31 - 1;
+  const ints = (name: string, values: number[]): TensorSpec => ({ name, type: DataType.INT64, dims: [values.length], values });
+  const initializers = [
+    ints('s2r_b_pads', [0, 0, 0, 0, 0, 0, 1, 1]),
+    ints('s2r_b_axes', [2, 3]),
+    ints('s2r_b_0', [0, 0]),
+    ints('s2r_b_01', [0, 1]),
+    ints('s2r_b_10', [1, 0]),
+    ints('s2r_b_1', [1, 1]),
+    ints('s2r_b_end', [-1, -1]),
+    ints('s2r_b_end01', [-1, last]),
+    ints('s2r_b_end10', [last, -1]),
+    ints('s2r_b_endAll', [last, last]),
+    ints('s2r_b_flat', [-1]),
+    ints('s2r_b_planes', [0, 0, -1]),
+  ];
+  // The four corners of the block whose top-left pixel is (y, x), each H x W.
+  const corner = (start: string, end: string, y: string): NodeSpec => ({ op: 'Slice', inputs: ['s2r_b_padded', start, end, 's2r_b_axes'], outputs: [y] });
+  const nodes: NodeSpec[] = [
+    { op: 'Pad', inputs: ['s2r_argmax', 's2r_b_pads'], outputs: ['s2r_b_padded'], attrs: { mode: 'edge' } },
+    corner('s2r_b_0', 's2r_b_end', 's2r_b_tl'),
+    corner('s2r_b_01', 's2r_b_end01', 's2r_b_tr'),
+    corner('s2r_b_10', 's2r_b_end10', 's2r_b_bl'),
+    corner('s2r_b_1', 's2r_b_endAll', 's2r_b_br'),
+    { op: 'Equal', inputs: ['s2r_b_tl', 's2r_b_tr'], outputs: ['s2r_b_eq1'] },
+    { op: 'Equal', inputs: ['s2r_b_tl', 's2r_b_bl'], outputs: ['s2r_b_eq2'] },
+    { op: 'Equal', inputs: ['s2r_b_tl', 's2r_b_br'], outputs: ['s2r_b_eq3'] },
+    { op: 'And', inputs: ['s2r_b_eq1', 's2r_b_eq2'], outputs: ['s2r_b_eq12'] },
+    { op: 'And', inputs: ['s2r_b_eq12', 's2r_b_eq3'], outputs: ['s2r_b_same'] },
+    { op: 'Not', inputs: ['s2r_b_same'], outputs: ['s2r_b_mixed'] },
+    { op: 'Cast', inputs: ['s2r_b_mixed'], outputs: ['s2r_b_mixedf'], attrs: { to: DataType.FLOAT } },
+    // A pixel is a corner of the blocks starting at (y-1..y, x-1..x): a 2 x 2 max, padded before.
+    { op: 'MaxPool', inputs: ['s2r_b_mixedf'], outputs: ['s2r_b_near'], attrs: { kernel_shape: [2, 2], pads: [1, 1, 0, 0], strides: [1, 1] } },
+    { op: 'Reshape', inputs: ['s2r_b_near', 's2r_b_flat'], outputs: ['s2r_b_nearflat'] },
+    { op: 'NonZero', inputs: ['s2r_b_nearflat'], outputs: ['s2r_b_nz'] },
+    { op: 'Reshape', inputs: ['s2r_b_nz', 's2r_b_flat'], outputs: ['s2r_b_idx'] },
+    { op: 'Cast', inputs: ['s2r_b_idx'], outputs: [POST.edgePixels], attrs: { to: DataType.INT32 } },
+    { op: 'Reshape', inputs: [logits, 's2r_b_planes'], outputs: ['s2r_b_z'] },
+    { op: 'Gather', inputs: ['s2r_b_z', 's2r_b_idx'], outputs: [POST.edgeLogits], attrs: { axis: 2 } },
+  ];
+  const outputs: ValueInfo[] = [
+    { name: POST.edgePixels, type: DataType.INT32, shape: ['s2r_k'] },
+    { name: POST.edgeLogits, type: DataType.FLOAT, shape: ['s2r_n', classes, 's2r_k'] },
+  ];
+  return { nodes, initializers, outputs };
 }

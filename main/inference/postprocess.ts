@@ -20,6 +20,16 @@ export function linearTaps(inLen: number, outLen: number): { i0: Int32Array; i1:
 }
 
 /**
+ * Logits for label upsampling: all of them (C planes of H x W), or, from the graph, only at the
+ * flat pixel indices `pixels` (C planes of K), which must include every pixel that is a corner of
+ * a 2 x 2 block holding two labels (see boundaryLogits in postGraph.ts).
+ */
+export interface LogitPlanes {
+  readonly data: Float32Array;
+  readonly pixels: Int32Array | null;
+}
+
+/**
  * Labels of the logits bilinearly resized to H x W, then argmax: what evaluation scores, without
  * materialising C x H x W floats. Where the four source pixels agree on their argmax the result is
  * that class (a convex combination cannot overtake a logit that wins at every corner), so such
@@ -29,7 +39,7 @@ export function linearTaps(inLen: number, outLen: number): { i0: Int32Array; i1:
  */
 export function upsampleLabels(
   labels: Uint8Array,
-  logits: Float32Array,
+  logits: LogitPlanes,
   classes: number,
   h: number,
   w: number,
@@ -52,7 +62,14 @@ export function upsampleLabels(
     if (x === 0 || xs.i0[x] !== xs.i0[x - 1] || xs.i1[x] !== xs.i1[x - 1]) runs.push(x);
   }
   runs.push(outW);
-  const plane = h * w;
+  // Where pixel p's logits are: at p in planes of h * w, or at its position among `pixels`.
+  const { data } = logits;
+  const plane = logits.pixels ? logits.pixels.length : h * w;
+  let at: Int32Array | null = null;
+  if (logits.pixels) {
+    at = new Int32Array(h * w).fill(-1);
+    for (let k = 0; k < logits.pixels.length; k++) at[logits.pixels[k]!] = k;
+  }
   const lo = new Float64Array(classes);
   const slope = new Float64Array(classes);
   const argAt = (tx: number): number => {
@@ -95,10 +112,15 @@ export function upsampleLabels(
       }
       // Along a run each class's interpolated logit is linear in tx: lo + (hi - lo) * tx. A class
       // that wins at both ends of the run wins everywhere between (differences of lines keep sign).
+      const q00 = at ? at[r0 + c0]! : r0 + c0;
+      const q01 = at ? at[r0 + c1]! : r0 + c1;
+      const q10 = at ? at[r1 + c0]! : r1 + c0;
+      const q11 = at ? at[r1 + c1]! : r1 + c1;
+      if ((q00 | q01 | q10 | q11) < 0) throw new Error('upsampleLabels: logits missing at a class boundary');
       for (let c = 0, base = 0; c < classes; c++, base += plane) {
-        const l = (1 - ty) * logits[base + r0 + c0]! + ty * logits[base + r1 + c0]!;
+        const l = (1 - ty) * data[base + q00]! + ty * data[base + q10]!;
         lo[c] = l;
-        slope[c] = (1 - ty) * logits[base + r0 + c1]! + ty * logits[base + r1 + c1]! - l;
+        slope[c] = (1 - ty) * data[base + q01]! + ty * data[base + q11]! - l;
       }
       const first = argAt(xs.t[start]!);
       const last = end - 1 > start ? argAt(xs.t[end - 1]!) : first;

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModelCard } from './modelCard';
 import { defaultOpset } from './onnxProto';
 import { appendPostProcessing, mapStride, MIN_POST_OPSET, POST, type DiscriminatorInput } from './postGraph';
-import { statsFromLogits } from './postprocess';
+import { statsFromLogits, type LogitPlanes } from './postprocess';
 import type { ProviderName, ProviderService } from './providerService';
 
 export interface SegmentationOutput {
@@ -15,7 +15,8 @@ export interface SegmentationOutput {
   readonly entropy: Float32Array;
   readonly mapHeight: number;
   readonly mapWidth: number;
-  readonly logits: Float32Array;
+  /** What label upsampling reads: from the graph only the pixels on class boundaries, else all. */
+  readonly logits: LogitPlanes;
   /** The discriminator's input, when asked for. */
   readonly discInput: Float32Array | null;
 }
@@ -64,20 +65,21 @@ export class SegmentationSession {
     const feeds = { [this.card.inputName!]: new ort.Tensor('float32', input, [1, 3, h, w]) };
     const classes = this.card.classNames.length;
     if (this.mode === 'graph') {
-      const fetches = [this.card.outputName!, POST.labels, POST.confidence, POST.entropy];
+      // Not the model's own output: copying all its logits out of ORT costs more than the graph's gather.
+      const fetches: string[] = [POST.labels, POST.confidence, POST.entropy, POST.edgePixels, POST.edgeLogits];
       if (this.discInput) fetches.push(POST.probs);
       const r = await this.session.run(feeds, fetches);
-      const logits = r[this.card.outputName!]!;
+      const labels = r[POST.labels]!;
       const conf = r[POST.confidence]!;
       return {
-        height: logits.dims[2]!,
-        width: logits.dims[3]!,
-        labels: r[POST.labels]!.data as Uint8Array,
+        height: labels.dims[2]!,
+        width: labels.dims[3]!,
+        labels: labels.data as Uint8Array,
         confidence: conf.data as Float32Array,
         entropy: r[POST.entropy]!.data as Float32Array,
         mapHeight: conf.dims[2]!,
         mapWidth: conf.dims[3]!,
-        logits: logits.data as Float32Array,
+        logits: { data: r[POST.edgeLogits]!.data as Float32Array, pixels: r[POST.edgePixels]!.data as Int32Array },
         discInput: this.discInput ? (r[POST.probs]!.data as Float32Array) : null,
       };
     }
@@ -87,7 +89,7 @@ export class SegmentationSession {
     const ow = logits.dims[3]!;
     const data = logits.data as Float32Array;
     const stats = statsFromLogits(data, classes, oh, ow, this.stride);
-    return { height: oh, width: ow, ...stats, logits: data, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null };
+    return { height: oh, width: ow, ...stats, logits: { data, pixels: null }, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null };
   }
 
   async dispose(): Promise<void> {
