@@ -1,0 +1,68 @@
+/**
+ * The graph hands label upsampling only the logits on class boundaries (boundaryLogits in
+ * postGraph.ts). Masks from those must equal masks from all the logits, including where a cell
+ * is clamped to the image's edge and for outputs one pixel high or wide.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { buildModel, DataType } from '../../../main/inference/onnxProto';
+import { appendPostProcessing, POST } from '../../../main/inference/postGraph';
+import { upsampleLabels } from '../../../main/inference/postprocess';
+
+const C = 19;
+
+/** `blobs` classes own round regions, the rest lose everywhere; noise makes ragged boundaries. */
+function blobLogits(h: number, w: number, blobs: number, seed: number): Float32Array {
+  let s = seed;
+  const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const plane = h * w;
+  const z = new Float32Array(C * plane);
+  for (let c = 0; c < C; c++) {
+    const [cx, cy, r] = [rand() * w, rand() * h, c < blobs ? 1 + (rand() * Math.max(h, w)) / 3 : 0.01];
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) z[c * plane + y * w + x] = -Math.hypot(x - cx, y - cy) / r + rand() * 0.3;
+  }
+  return z;
+}
+
+// [model output h, w, frame h, w]
+const CASES: [number, number, number, number][] = [
+  [1, 7, 3, 20],
+  [7, 1, 20, 3],
+  [2, 2, 5, 5],
+  [3, 17, 10, 40],
+  [33, 65, 100, 200],
+  [64, 128, 512, 1024],
+  [64, 128, 30, 50],
+];
+
+describe('label upsampling from boundary logits', () => {
+  it(`gives the masks all the logits give (${CASES.length} size pairs, sparse to dense boundaries)`, async () => {
+    // The "model" passes its input through, so the test chooses the logits.
+    const model = buildModel(
+      {
+        nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['z'] }],
+        inputs: [{ name: 'x', type: DataType.FLOAT, shape: [1, C, 'h', 'w'] }],
+        outputs: [{ name: 'z', type: DataType.FLOAT, shape: [1, C, 'h', 'w'] }],
+      },
+      17,
+    );
+    const session = await ort.InferenceSession.create(appendPostProcessing(model, { logits: 'z', classes: C }));
+    try {
+      for (const [k, [h, w, outH, outW]] of CASES.entries()) {
+        for (const blobs of [2, 6, 19]) {
+          const z = blobLogits(h, w, blobs, 100 * k + blobs);
+          const r = await session.run({ x: new ort.Tensor('float32', z, [1, C, h, w]) }, [POST.labels, POST.edgePixels, POST.edgeLogits]);
+          const labels = r[POST.labels]!.data as Uint8Array;
+          const pixels = r[POST.edgePixels]!.data as Int32Array;
+          // The point of it: with few classes in view, a small share of the logits leaves ORT.
+          if (blobs === 2 && h * w >= 8192) expect(pixels.length / (h * w)).toBeLessThan(0.1);
+          const all = upsampleLabels(labels, { data: z, pixels: null }, C, h, w, outH, outW);
+          const edges = upsampleLabels(labels, { data: r[POST.edgeLogits]!.data as Float32Array, pixels }, C, h, w, outH, outW);
+          expect(Buffer.from(edges).equals(Buffer.from(all)), `${h}x${w} -> ${outH}x${outW}, ${blobs} blobs`).toBe(true);
+        }
+      }
+    } finally {
+      await session.release();
+    }
+  });
+});
