@@ -250,13 +250,13 @@ export class DatasetService {
     const dataset = this.row(datasetId);
     const reader = openFormat(this.format(dataset), dataset.root);
     const groundTruth = dataset.gt_root ? { root: dataset.gt_root, matcher: groundTruthMatcher() } : null;
-    const summary = await indexDataset(this.store, { dataset, reader, groundTruth }, ctx);
-    this.db.prepare("UPDATE datasets SET scanned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(datasetId);
-    return summary;
+    return indexDataset(this.store, { dataset, reader, groundTruth }, ctx);
   }
 
   private async runValidation(datasetId: number, ctx: JobContext): Promise<ValidationSummary> {
     const dataset = this.row(datasetId);
+    // The index pass leaves its pages in the WAL (see FrameStore.bulk); settle them first.
+    this.store.checkpoint();
     const matcher = this.labelMatcher(dataset);
     const labelRoot = dataset.gt_root ?? dataset.root;
     return validateFrames(

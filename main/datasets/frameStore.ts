@@ -1,10 +1,13 @@
 /**
  * SQL for the dataset tables, prepared once per database. Writes come in batches inside
  * transactions; inserts go 100 rows per statement, which roughly halves the per-row
- * cost of a 100k-frame first scan compared with one statement per row.
+ * cost of a 100k-frame first scan compared with one statement per row, and runs of new
+ * frames known only by path (a first scan of a frame folder) go as one JSON array of
+ * paths, which saves binding eight values a row from JavaScript (about a fifth less again).
  */
 import type { Db } from '../db/projectDatabase';
 import type { FileIssue } from './issues';
+import { NOT_STATED } from './walk';
 
 export type FrameStatus = 'pending' | 'ok' | 'bad_image' | 'bad_label';
 
@@ -65,11 +68,15 @@ export type FrameStamp = [
 
 const INSERT_COLUMNS = '(dataset_id, rel_path, label_path, size_bytes, mtime_ms, sort_key, label_size_bytes, label_mtime_ms, status)';
 const ROWS_PER_INSERT = 100;
+/** Shorter runs of bare frames go with the rest: a JSON statement per handful of rows gains nothing. */
+const MIN_JSON_RUN = 100;
 const PARAMS_PER_ROW = 9;
 
 export class FrameStore {
   private readonly insertMany;
   private readonly insertOne;
+  private readonly insertBare;
+  private readonly setScannedAt;
   private readonly updateFacts;
   private readonly updateSortKey;
   private readonly deleteFrame;
@@ -82,11 +89,16 @@ export class FrameStore {
     const values = `(${new Array(PARAMS_PER_ROW).fill('?').join(',')})`;
     this.insertMany = db.prepare(`INSERT INTO frames ${INSERT_COLUMNS} VALUES ${new Array(ROWS_PER_INSERT).fill(values).join(',')}`);
     this.insertOne = db.prepare(`INSERT INTO frames ${INSERT_COLUMNS} VALUES ${values}`);
+    // status defaults to 'pending'; label columns to NULL.
+    this.insertBare = db.prepare(
+      `INSERT INTO frames (dataset_id, rel_path, size_bytes, mtime_ms, sort_key) SELECT ?, value, ${NOT_STATED}, ${NOT_STATED}, ? + key FROM json_each(?)`,
+    );
     // A changed file invalidates everything read from it; the validation pass refills these.
     this.updateFacts = db.prepare(
       `UPDATE frames SET label_path = ?, size_bytes = ?, mtime_ms = ?, sort_key = ?, label_size_bytes = ?, label_mtime_ms = ?,
          status = ?, width = NULL, height = NULL, class_histogram = NULL WHERE id = ?`,
     );
+    this.setScannedAt = db.prepare("UPDATE datasets SET scanned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?");
     this.updateSortKey = db.prepare('UPDATE frames SET sort_key = ? WHERE id = ?');
     this.deleteFrame = db.prepare('DELETE FROM frames WHERE id = ?');
     this.upsertIssue = db.prepare(
@@ -102,19 +114,39 @@ export class FrameStore {
 
   /** rel_path → stamp, for every frame of a dataset (one query; the rescan compares in memory). */
   stamps(datasetId: number): Map<string, FrameStamp> {
+    // rel_path comes last, so each raw row serves as the stamp itself (a trailing extra element):
+    // copying 100k rows into fresh tuples cost a rescan more than the query.
     const rows = this.db
       .prepare(
-        `SELECT rel_path, id, size_bytes, mtime_ms, label_path, label_size_bytes, label_mtime_ms, sort_key, status
+        `SELECT id, size_bytes, mtime_ms, label_path, label_size_bytes, label_mtime_ms, sort_key, status, rel_path
          FROM frames WHERE dataset_id = ?`,
       )
       .raw()
-      .all(datasetId) as [string, ...FrameStamp][];
+      .all(datasetId) as [...FrameStamp, string][];
     const out = new Map<string, FrameStamp>();
-    for (const [rel, ...stamp] of rows) out.set(rel, stamp);
+    for (const row of rows) out.set(row[8], row as unknown as FrameStamp);
     return out;
   }
 
   insertFrames(datasetId: number, frames: readonly FrameFacts[]): void {
+    const rest: FrameFacts[] = [];
+    let start = 0;
+    while (start < frames.length) {
+      let end = start + 1;
+      if (isBare(frames[start]!)) {
+        while (end < frames.length && isBare(frames[end]!) && frames[end]!.sortKey === frames[end - 1]!.sortKey + 1) end++;
+      }
+      if (end - start >= MIN_JSON_RUN) {
+        this.insertBare.run(datasetId, frames[start]!.sortKey, JSON.stringify(frames.slice(start, end).map((f) => f.rel)));
+      } else {
+        for (let i = start; i < end; i++) rest.push(frames[i]!);
+      }
+      start = end;
+    }
+    this.insertRows(datasetId, rest);
+  }
+
+  private insertRows(datasetId: number, frames: readonly FrameFacts[]): void {
     let i = 0;
     const p = this.params;
     for (; i + ROWS_PER_INSERT <= frames.length; i += ROWS_PER_INSERT) {
@@ -149,6 +181,10 @@ export class FrameStore {
     this.deleteIssuesOf.run(datasetId, relPath);
   }
 
+  markScanned(datasetId: number): void {
+    this.setScannedAt.run(datasetId);
+  }
+
   /** Issues about files that are not frames: the scan that just finished re-reported the live ones. */
   dropDetachedIssues(datasetId: number): void {
     this.deleteDetachedIssues.run(datasetId);
@@ -159,9 +195,11 @@ export class FrameStore {
   }
 
   /**
-   * Runs a bulk write with WAL auto-checkpoints off and a larger page cache, then
-   * checkpoints once. A 100k-frame first scan otherwise checkpoints a dozen times,
-   * rewriting the same index pages each time: measured at about half the insert cost.
+   * Runs a bulk write with WAL auto-checkpoints off and a larger page cache. A 100k-frame
+   * first scan otherwise checkpoints a dozen times, rewriting the same index pages each
+   * time: measured at about half the insert cost. The pages stay in the WAL — committed, and
+   * read from there — until `checkpoint` (the validation pass starts with it) or the next
+   * write after auto-checkpoints are back on.
    */
   async bulk<T>(work: () => Promise<T>): Promise<T> {
     const autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -173,9 +211,18 @@ export class FrameStore {
     } finally {
       this.db.pragma(`cache_size = ${cacheSize}`);
       this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
-      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
     }
   }
+
+  /** Copies what the WAL holds into the database file, so readers stop searching a long WAL. */
+  checkpoint(): void {
+    if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+}
+
+/** A new frame known only by its path: no label, nothing stat'ed yet. */
+function isBare(f: FrameFacts): boolean {
+  return f.labelRel === null && f.size === NOT_STATED && f.mtimeMs === NOT_STATED && f.status === 'pending';
 }
 
 function writeParams(p: unknown[], at: number, datasetId: number, f: FrameFacts): void {

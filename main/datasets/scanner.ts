@@ -55,10 +55,14 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
     enterDir: reader.enterDir ? (rel) => reader.enterDir!(rel) : undefined,
     onProgress: (n) => ctx.progress(n, 0, 'listing files'),
   });
-  const images = listing.files.filter((f) => f.tag === 'image');
-  let labels = listing.files.filter((f) => f.tag === 'label');
+  const images: WalkedFile<Role>[] = [];
+  let labels: WalkedFile<unknown>[] = [];
   const issues: FileIssue[] = [...listing.issues];
-  for (const f of listing.files) if (f.tag === 'not_image') issues.push(issue(f.rel, 'not_an_image', 'not a PNG, JPEG or WebP file; skipped'));
+  for (const f of listing.files) {
+    if (f.tag === 'image') images.push(f);
+    else if (f.tag === 'label') labels.push(f);
+    else issues.push(issue(f.rel, 'not_an_image', 'not a PNG, JPEG or WebP file; skipped'));
+  }
 
   let matcher: LabelMatcher = reader;
   let labelDisplay = (rel: string): string => rel;
@@ -82,9 +86,11 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
   });
   const frameIssues = new Map<string, FileIssue[]>();
   const detached: FileIssue[] = [];
-  const imageRels = new Set(images.map((i) => i.rel));
-  for (const i of [...issues, ...pairing.issues]) {
-    if (!imageRels.has(i.relPath)) {
+  const found = [...issues, ...pairing.issues];
+  // Most scans have no issues at all: skip the set of 100k paths they would need.
+  const imageRels = found.length > 0 ? new Set(images.map((i) => i.rel)) : null;
+  for (const i of found) {
+    if (!imageRels!.has(i.relPath)) {
       detached.push(i);
       continue;
     }
@@ -93,8 +99,13 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
     else frameIssues.set(i.relPath, [i]);
   }
   const desired = images.map((image, index) => facts(image, pairing.labels[index] ?? null, index));
-  const summary = await store.bulk(() => syncFrames(store, dataset.id, stamps, desired, frameIssues, detached, listing.unlistedDirs, ctx));
-  return { ...summary, issues: issues.length + pairing.issues.length };
+  const summary = await store.bulk(async () => {
+    const synced = await syncFrames(store, dataset.id, stamps, desired, frameIssues, detached, listing.unlistedDirs, ctx);
+    // Inside the bulk write, so this commit does not trigger the checkpoint the validation pass starts with.
+    store.markScanned(dataset.id);
+    return synced;
+  });
+  return { ...summary, issues: found.length };
 }
 
 function facts(image: WalkedFile<Role>, label: WalkedFile<unknown> | null, sortKey: number): FrameFacts {

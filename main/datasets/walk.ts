@@ -1,11 +1,16 @@
 /**
- * Lists a dataset folder fast: one readdir per folder (entry types come with it), and a
- * stat only for files the caller asks about (on a rescan, those already indexed; a first
- * scan stats nothing — in Node 20 a stat costs several times a readdir entry). Entries come
- * back in natural order, folder by folder, so the listing order is the frame order.
- * Problems become issues; a single bad entry never throws.
+ * Lists a dataset folder fast: one readdir per folder (entry types come with it, as they do
+ * for `find`), and a stat only for files the caller asks about (on a rescan, those already
+ * indexed; a first scan stats nothing — in Node 20 a stat costs several times a readdir
+ * entry). Entries come back in natural order, folder by folder, so the listing order is the
+ * frame order. Problems become issues; a single bad entry never throws.
+ *
+ * Folder listings run on libuv's thread pool a few folders ahead of the one being processed
+ * (`Prefetch`): the kernel's part of a listing, most of what `find` spends, then overlaps
+ * with sorting, classifying and the caller's work on the main thread.
  */
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { sep } from 'node:path';
 import { AppError } from '../../common/errors';
@@ -51,6 +56,8 @@ export interface WalkResult<T> {
 }
 
 const YIELD_EVERY = 2000;
+/** Listings in flight or waiting to be processed: enough to keep the pool busy, few enough to bound memory. */
+const PREFETCH = 4;
 
 export async function walkTree<T>(root: string, options: WalkOptions<T>): Promise<WalkResult<T>> {
   let realRoot: string;
@@ -65,10 +72,63 @@ export async function walkTree<T>(root: string, options: WalkOptions<T>): Promis
   return { files: walker.files, issues: walker.issues, unlistedDirs: walker.unlistedDirs };
 }
 
+type Listing = { readonly entries: Dirent[] } | { readonly error: unknown };
+
 interface PendingDir {
+  readonly name: string;
   readonly abs: string;
   readonly rel: string;
   readonly real: string;
+  listing?: Promise<Listing>;
+}
+
+function startListing(dir: PendingDir): Promise<Listing> {
+  // Settled into a value, so a prefetched listing nobody takes (cancelled walk) never rejects unhandled.
+  return (dir.listing = readdir(dir.abs, { withFileTypes: true }).then(
+    (entries) => ({ entries }),
+    (error: unknown) => ({ error }),
+  ));
+}
+
+/**
+ * Starts listings in the order the depth-first walk will want them: subfolders of the
+ * folder being processed first, then the rest of the enclosing folders' subfolders.
+ */
+class Prefetch {
+  /** One array per folder being processed, innermost last; each holds its subfolders not yet entered. */
+  private readonly levels: PendingDir[][] = [];
+  private started = 0;
+
+  push(subdirs: PendingDir[]): void {
+    this.levels.push(subdirs);
+    this.fill();
+  }
+
+  /** Leaves the innermost level (its folder is done). */
+  pop(): void {
+    this.levels.pop();
+  }
+
+  /** The listing of the next subfolder of the innermost level. */
+  take(dir: PendingDir): Promise<Listing> {
+    const level = this.levels[this.levels.length - 1];
+    if (level?.[0] === dir) level.shift();
+    if (dir.listing) this.started--;
+    const listing = dir.listing ?? startListing(dir);
+    this.fill();
+    return listing;
+  }
+
+  private fill(): void {
+    for (let l = this.levels.length - 1; l >= 0 && this.started < PREFETCH; l--) {
+      for (const dir of this.levels[l]!) {
+        if (this.started >= PREFETCH) return;
+        if (dir.listing) continue;
+        startListing(dir);
+        this.started++;
+      }
+    }
+  }
 }
 
 class Walker<T> {
@@ -79,6 +139,7 @@ class Walker<T> {
   private readonly visited = new Set<string>();
   /** Linked folders wait until every real folder is listed, so a real path wins over a linked one. */
   private readonly linkedDirs: PendingDir[] = [];
+  private readonly prefetch = new Prefetch();
   private sinceYield = 0;
 
   constructor(
@@ -87,7 +148,7 @@ class Walker<T> {
   ) {}
 
   async walk(): Promise<void> {
-    await this.walkDir({ abs: this.realRoot, rel: '', real: this.realRoot });
+    await this.walkDir({ name: '', abs: this.realRoot, rel: '', real: this.realRoot });
     while (this.linkedDirs.length > 0) {
       const next = this.linkedDirs.shift()!;
       if (this.visited.has(next.real)) {
@@ -108,50 +169,65 @@ class Walker<T> {
 
   private async walkDir(dir: PendingDir): Promise<void> {
     this.visited.add(dir.real);
-    const entries = this.list(dir);
+    const entries = this.sorted(dir, await this.prefetch.take(dir));
     if (!entries) return;
     const prefix = dir.rel === '' ? '' : `${dir.rel}/`;
-    for (const entry of entries) {
-      const name = entry.name;
-      // Hidden entries are tool state (.git, .DS_Store, ._AppleDouble), never frames.
-      if (name.startsWith('.')) continue;
-      const rel = prefix + name;
-      if (name.includes('\\')) {
-        // Legal on POSIX, but a separator on Windows: path checks refuse it everywhere.
-        if (entry.isDirectory() || this.options.classify(rel) !== null) this.report(rel, 'bad_name', 'name contains a backslash; skipped');
-        continue;
+    const subdirs = this.subdirsToEnter(dir, prefix, entries);
+    this.prefetch.push(subdirs.slice());
+    try {
+      let nextSubdir = 0;
+      for (const entry of entries) {
+        const name = entry.name;
+        // Hidden entries are tool state (.git, .DS_Store, ._AppleDouble), never frames.
+        if (name.charCodeAt(0) === 46 /* . */) continue;
+        if (name.includes('\\')) {
+          // Legal on POSIX, but a separator on Windows: path checks refuse it everywhere.
+          if (entry.isDirectory() || this.options.classify(prefix + name) !== null) this.report(prefix + name, 'bad_name', 'name contains a backslash; skipped');
+          continue;
+        }
+        if (entry.isFile()) {
+          this.addFile(dir.abs, prefix + name, name);
+        } else if (entry.isDirectory()) {
+          if (subdirs[nextSubdir]?.name === name) await this.walkDir(subdirs[nextSubdir++]!);
+        } else if (entry.isSymbolicLink()) {
+          this.followLink(`${dir.abs}${sep}${name}`, prefix + name);
+        } else if (this.options.classify(prefix + name) !== null) {
+          this.report(prefix + name, 'unreadable', 'not a regular file (a FIFO, socket or device); skipped');
+        }
+        if (++this.sinceYield >= YIELD_EVERY) {
+          this.sinceYield = 0;
+          // Let cancellation, progress events and other requests through between chunks.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          throwIfCancelled(this.options.signal);
+          this.options.onProgress?.(this.files.length);
+        }
       }
-      const abs = `${dir.abs}${sep}${name}`;
-      if (entry.isDirectory()) {
-        if (this.options.enterDir && !this.options.enterDir(rel)) continue;
-        await this.walkDir({ abs, rel, real: `${dir.real}${sep}${name}` });
-      } else if (entry.isFile()) {
-        this.addFile(abs, rel);
-      } else if (entry.isSymbolicLink()) {
-        this.followLink(abs, rel);
-      } else if (this.options.classify(rel) !== null) {
-        this.report(rel, 'unreadable', 'not a regular file (a FIFO, socket or device); skipped');
-      }
-      if (++this.sinceYield >= YIELD_EVERY) {
-        this.sinceYield = 0;
-        // Let cancellation, progress events and other requests through between chunks.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        throwIfCancelled(this.options.signal);
-        this.options.onProgress?.(this.files.length);
-      }
+    } finally {
+      this.prefetch.pop();
     }
   }
 
+  /** The subfolders the walk will enter, in order (their listings can start now). */
+  private subdirsToEnter(dir: PendingDir, prefix: string, entries: readonly Dirent[]): PendingDir[] {
+    const out: PendingDir[] = [];
+    for (const entry of entries) {
+      const name = entry.name;
+      if (!entry.isDirectory() || name.charCodeAt(0) === 46 || name.includes('\\')) continue;
+      const rel = prefix + name;
+      if (this.options.enterDir && !this.options.enterDir(rel)) continue;
+      out.push({ name, abs: `${dir.abs}${sep}${name}`, rel, real: `${dir.real}${sep}${name}` });
+    }
+    return out;
+  }
+
   /** Natural-sorted entries of a folder with valid UTF-8 names; null when the folder cannot be read. */
-  private list(dir: PendingDir): Dirent[] | null {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir.abs, { withFileTypes: true });
-    } catch (err) {
+  private sorted(dir: PendingDir, listing: Listing): Dirent[] | null {
+    if ('error' in listing) {
       this.unlistedDirs.push(dir.rel);
-      this.report(dir.rel || '.', 'unreadable', `cannot list folder (${codeOf(err)})`);
+      this.report(dir.rel || '.', 'unreadable', `cannot list folder (${codeOf(listing.error)})`);
       return null;
     }
+    let entries = listing.entries;
     // Node decodes invalid UTF-8 as U+FFFD; only then is the raw listing worth a second read.
     if (entries.some((e) => e.name.includes('\uFFFD'))) entries = this.dropBadNames(dir, entries);
     return sortNatural(entries, (e) => e.name);
@@ -176,7 +252,8 @@ class Walker<T> {
     return entries.filter((e) => !bad.has(e.name));
   }
 
-  private addFile(abs: string, rel: string): void {
+  /** `absDir` and `name` stay apart until a stat needs the joined path: most files never do. */
+  private addFile(absDir: string, rel: string, name: string): void {
     const tag = this.options.classify(rel);
     if (tag === null) return;
     if (this.options.needsStat && !this.options.needsStat(rel, tag)) {
@@ -184,7 +261,7 @@ class Walker<T> {
       return;
     }
     try {
-      this.files.push({ rel, ...stampOf(statSync(abs)), tag });
+      this.files.push({ rel, ...stampOf(statSync(`${absDir}${sep}${name}`)), tag });
     } catch (err) {
       this.report(rel, 'unreadable', `cannot stat (${codeOf(err)})`);
     }
@@ -207,7 +284,8 @@ class Walker<T> {
       return;
     }
     if (!isDir) {
-      this.addFile(abs, rel);
+      const slash = abs.lastIndexOf(sep);
+      this.addFile(abs.slice(0, slash), rel, abs.slice(slash + 1));
       return;
     }
     if (this.options.enterDir && !this.options.enterDir(rel)) return;
@@ -220,7 +298,7 @@ class Walker<T> {
       );
       return;
     }
-    this.linkedDirs.push({ abs, rel, real });
+    this.linkedDirs.push({ name: rel.slice(rel.lastIndexOf('/') + 1), abs, rel, real });
   }
 }
 

@@ -2,6 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openProjectDatabase } from '../../../main/db/projectDatabase';
+import { DatasetService } from '../../../main/datasets/datasetService';
 import { CancelledError, type JobContext } from '../../../main/jobs/jobContext';
 import { cleanupTempDirs, ctx, greyPng, openTestProject, openUp, photoJpeg, photoPng, put, tempDir, withoutRoot } from './helpers/fixtures';
 
@@ -94,6 +96,33 @@ describe('incremental scan', () => {
     expect(page.total).toBe(2100);
     expect(page.frames.map((f) => f.relPath)).toEqual(['seq0/frame_698.jpg', 'seq0/frame_699.jpg', 'seq1/frame_0.jpg', 'seq1/frame_1.jpg']);
     project.close();
+  });
+
+  it('keeps the walk order and every name byte for byte through the bulk insert, and the rows survive a reopen', async () => {
+    // Folders and files interleave (the walk lists folders ahead of time), runs are long enough
+    // for the one-JSON-array insert, and names carry quotes, a newline, accents and an emoji.
+    const root = tempDir('order-');
+    const odd = ['say "hi" 1.jpg', 'line\nbreak 2.jpg', 'crème brûlée 3.jpg', 'car 🚗 4.jpg'];
+    const expected: string[] = ['a.jpg'];
+    for (let f = 1; f <= 120; f++) expected.push(`b/deep/frame_${f}.jpg`);
+    for (let f = 1; f <= 150; f++) expected.push(`b/frame_${f}.jpg`);
+    expected.push('c.jpg');
+    for (let s = 1; s <= 12; s++) for (let f = 1; f <= 10; f++) expected.push(`d/seq${s}/${f}.png`);
+    for (const rel of expected) put(root, rel, 'x');
+    for (const name of odd) put(root, `b/${name}`, 'x');
+    const project = openTestProject();
+    const { id } = project.service.addDataset({ name: 'f', role: 'dashcam', root, format: 'folder' });
+    expect(await project.service.indexFiles(id, ctx())).toMatchObject({ added: expected.length + odd.length });
+    const rels = project.service.framePage(id, 0, 10000).frames.map((f) => f.relPath);
+    expect(rels.filter((r) => !odd.some((o) => r === `b/${o}`))).toEqual(expected);
+    expect(new Set(rels)).toEqual(new Set([...expected, ...odd.map((o) => `b/${o}`)]));
+    // The index leaves its pages in the WAL (validation checkpoints): committed all the same.
+    project.close();
+    const db = openProjectDatabase(join(project.dir, 'project.sqlite'));
+    const reopened = new DatasetService(db);
+    expect(reopened.framePage(id, 0, 10000).frames.map((f) => f.relPath)).toEqual(rels);
+    expect(reopened.getDataset(id).scannedAt).not.toBeNull();
+    db.close();
   });
 
   it('resumes an interrupted validation where it stopped', async () => {
