@@ -185,7 +185,8 @@ export function isChannel(value: unknown): value is Channel {
 
 /** Push events from the backend. */
 export const AppEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('job'), job: JobSummary, rate: z.number().nullable(), etaSeconds: z.number().nullable() }),
+  /** `stage` names the phase a job is in (a scan: listing, indexing, then validating); rate and ETA are per stage. */
+  z.object({ type: z.literal('job'), job: JobSummary, stage: z.string().nullable(), rate: z.number().nullable(), etaSeconds: z.number().nullable() }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   z.object({ type: z.literal('project'), project: ProjectSummary.nullable() }),
   z.object({ type: z.literal('datasets-changed') }),

@@ -69,7 +69,8 @@ export function createBackend(options: BackendOptions): Backend {
       },
       scan: async (params, ctx) => {
         const { datasetId } = params as { datasetId: number };
-        await datasets.scan(datasetId, ctx);
+        // Counts and listing issues show as soon as the index is in; validation then fills in the rest.
+        await datasets.scan(datasetId, ctx, { onIndexed: () => events.emit({ type: 'datasets-changed' }) });
         events.emit({ type: 'datasets-changed' });
       },
       inference: async (params, ctx) => {

@@ -127,11 +127,20 @@ export class DatasetService {
     return this.getDataset(datasetId);
   }
 
-  /** Index, then validate (headers, labels, histograms). What the scan job runs. */
-  async scan(datasetId: number, ctx: JobContext, options: { readonly validate?: boolean } = {}): Promise<ScanSummary> {
+  /**
+   * Index, then validate (headers, labels, histograms). What the scan job runs. `onIndexed` is
+   * called between the two, when every frame row is in: the app shows counts and listing
+   * issues then, while validation goes on in the background.
+   */
+  async scan(
+    datasetId: number,
+    ctx: JobContext,
+    options: { readonly validate?: boolean; readonly onIndexed?: (index: IndexSummary) => void } = {},
+  ): Promise<ScanSummary> {
     return this.exclusive(datasetId, ctx, async (signal) => {
       const scoped = { ...ctx, signal };
       const index = await this.runIndex(datasetId, scoped);
+      options.onIndexed?.(index);
       const validation = options.validate === false ? null : await this.runValidation(datasetId, scoped);
       return { index, validation };
     });

@@ -108,18 +108,26 @@ export class JobService {
     // counting that as done in no time would promise a far too early finish.
     let baseline: { at: number; done: number } | null = null;
     let lastEmit = 0;
+    let stage: string | null = null;
     const ctx: JobContext = {
       signal: controller.signal,
-      progress: (done, total) => {
+      progress: (done, total, note) => {
         const now = Date.now();
-        if (now - lastEmit < PROGRESS_INTERVAL_MS && done < total) return;
+        const newStage = (note ?? null) !== stage;
+        if (!newStage && now - lastEmit < PROGRESS_INTERVAL_MS && done < total) return;
+        if (newStage) {
+          // A new phase counts from zero at its own pace: the first phase's rate would promise nonsense.
+          stage = note ?? null;
+          baseline = null;
+        }
         lastEmit = now;
         this.db.prepare("UPDATE jobs SET done = ?, total = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?").run(done, total, row.id);
         baseline ??= { at: now, done };
         const seconds = (now - baseline.at) / 1000;
         const rate = seconds > 0 ? (done - baseline.done) / seconds : null;
-        const eta = rate && rate > 0 ? Math.max(0, (total - done) / rate) : null;
-        this.emit(row.id, rate, eta);
+        // total 0: a count with no known end (files listed so far), so no ETA.
+        const eta = rate && rate > 0 && total > 0 ? Math.max(0, (total - done) / rate) : null;
+        this.emit(row.id, rate, eta, stage);
       },
       log: (message) => this.events.emit({ type: 'log', level: 'info', message }),
     };
@@ -152,10 +160,10 @@ export class JobService {
     this.emit(id, null, null);
   }
 
-  private emit(id: number, rate: number | null, etaSeconds: number | null): void {
+  private emit(id: number, rate: number | null, etaSeconds: number | null, stage: string | null = null): void {
     if (!this.db.open) return;
     const job = this.get(id);
-    if (job) this.events.emit({ type: 'job', job, rate, etaSeconds });
+    if (job) this.events.emit({ type: 'job', job, stage, rate, etaSeconds });
   }
 }
 

@@ -27,7 +27,8 @@ export function StatusBar(): React.JSX.Element {
           ? 'No running jobs'
           : jobs.map((j) => (
               <span key={j.id} className="job">
-                {j.title}: {j.status === 'queued' ? 'queued' : `${j.done}/${j.total}`}{' '}
+                {j.title}
+                {j.stage ? ` (${j.stage})` : ''}: {j.status === 'queued' ? 'queued' : j.total > 0 ? `${j.done}/${j.total}` : j.done}{' '}
                 {j.rate ? `${j.rate.toFixed(1)}/s ${formatEta(j.etaSeconds)}` : ''}
                 <progress max={Math.max(1, j.total)} value={j.done} />
                 <button onClick={() => api.call('jobs:cancel', { jobId: j.id }).catch(notifyError)}>Cancel</button>

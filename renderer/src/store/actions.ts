@@ -44,7 +44,7 @@ export async function refreshAll(): Promise<void> {
 export function applyEvent(event: AppEvent): void {
   switch (event.type) {
     case 'job':
-      store.dispatch({ type: 'job', job: { ...event.job, rate: event.rate, etaSeconds: event.etaSeconds } });
+      store.dispatch({ type: 'job', job: { ...event.job, stage: event.stage, rate: event.rate, etaSeconds: event.etaSeconds } });
       if (event.job.status === 'done') void refreshDatasets().catch(notifyError);
       break;
     case 'project':

@@ -13,6 +13,7 @@ export type Route = 'home' | 'data' | 'models' | 'compare' | 'label' | 'metrics'
 export const ROUTES: readonly Route[] = ['home', 'data', 'models', 'compare', 'label', 'metrics'];
 
 export interface JobView extends JobSummary {
+  stage: string | null;
   rate: number | null;
   etaSeconds: number | null;
 }
@@ -76,7 +77,7 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'jobs':
       return {
         ...state,
-        jobs: Object.fromEntries(action.jobs.map((j) => [j.id, { ...j, rate: null, etaSeconds: null }])),
+        jobs: Object.fromEntries(action.jobs.map((j) => [j.id, { ...j, stage: null, rate: null, etaSeconds: null }])),
       };
     case 'providers':
       return { ...state, providers: action.providers };

@@ -79,6 +79,33 @@ describe('JobService', () => {
     expect(jobs.get(good)?.status).toBe('done');
   });
 
+  it('names each stage of a job and counts its rate from the stage start', async () => {
+    const phased: JobRunner = async (_p, ctx) => {
+      for (let i = 1; i <= 3; i++) ctx.progress(i * 1000, 0, 'listing files');
+      await tick();
+      ctx.progress(3000, 3000, 'indexing');
+      await tick();
+      ctx.progress(0, 3000, 'validating');
+      await tick();
+      ctx.progress(3000, 3000, 'validating');
+    };
+    const jobs = new JobService(db, bus, { phased });
+    jobs.enqueue('phased', 'scan', {});
+    await jobs.idle();
+    const progress = events.filter((e) => e.type === 'job' && e.job.status === 'running' && e.stage !== null);
+    const stages = progress.map((e) => (e.type === 'job' ? e.stage : null));
+    // Every change of stage is reported at once, whatever the throttle.
+    expect([...new Set(stages)]).toEqual(['listing files', 'indexing', 'validating']);
+    const validating = progress.filter((e) => e.type === 'job' && e.stage === 'validating');
+    const first = validating[0]!;
+    const last = validating[validating.length - 1]!;
+    if (first.type !== 'job' || last.type !== 'job') throw new Error('not job events');
+    // The stage starts at 0 of 3000 with no rate yet; the listing's count (no total) never gets an ETA.
+    expect([first.job.done, first.rate]).toEqual([0, null]);
+    expect(last.job.done).toBe(3000);
+    expect(progress.every((e) => e.type !== 'job' || e.stage !== 'listing files' || e.etaSeconds === null)).toBe(true);
+  });
+
   it('resumes a job that a crash left running', async () => {
     db.prepare("INSERT INTO jobs (kind, params_json, status, done, total) VALUES ('work', ?, 'running', 5, 10)").run(
       JSON.stringify({ title: 'interrupted', params: { from: 5 } }),

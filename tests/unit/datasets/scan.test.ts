@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFi
 import { join } from 'node:path';
 import { openProjectDatabase } from '../../../main/db/projectDatabase';
 import { DatasetService } from '../../../main/datasets/datasetService';
-import { CancelledError, type JobContext } from '../../../main/jobs/jobContext';
+import { CancelledError, detachedJobContext, type JobContext } from '../../../main/jobs/jobContext';
 import { cleanupTempDirs, ctx, greyPng, openTestProject, openUp, photoJpeg, photoPng, put, tempDir, withoutRoot } from './helpers/fixtures';
 
 afterAll(cleanupTempDirs);
@@ -123,6 +123,27 @@ describe('incremental scan', () => {
     expect(reopened.framePage(id, 0, 10000).frames.map((f) => f.relPath)).toEqual(rels);
     expect(reopened.getDataset(id).scannedAt).not.toBeNull();
     db.close();
+  });
+
+  it('has every frame row in, pending, when the index phase hands over to validation', async () => {
+    const root = tempDir('phases-');
+    for (let f = 0; f < 5; f++) put(root, `frame_${f}.jpg`, await photoJpeg(4, 4));
+    put(root, 'frame_9.jpg', 'not a jpeg');
+    const project = openTestProject();
+    const { service } = project;
+    const { id } = service.addDataset({ name: 'f', role: 'dashcam', root });
+    const notes: string[] = [];
+    let atHandover: { frames: number; statuses: string[] } | null = null;
+    const result = await service.scan(id, detachedJobContext((_done, _total, note) => notes.push(note ?? '')), {
+      onIndexed: () => {
+        const frames = service.listFrames(id, { offset: 0, limit: 100 });
+        atHandover = { frames: service.summary(id).frameCount, statuses: [...new Set(frames.map((f) => f.status))] };
+      },
+    });
+    expect(atHandover).toEqual({ frames: 6, statuses: ['pending'] });
+    expect([...new Set(notes)]).toEqual(['listing files', 'indexing', 'validating']);
+    expect(result.validation).toMatchObject({ checked: 6, ok: 5, badImages: 1 });
+    project.close();
   });
 
   it('resumes an interrupted validation where it stopped', async () => {
