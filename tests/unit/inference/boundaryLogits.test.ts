@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { buildModel, DataType } from '../../../main/inference/onnxProto';
 import { appendPostProcessing, POST } from '../../../main/inference/postGraph';
 import { upsampleLabels } from '../../../main/inference/postprocess';
+import { SeededRng } from '../../../common/metrics/rng';
 
 const C = 19;
 
 /** `blobs` classes own round regions, the rest lose everywhere; noise makes ragged boundaries. */
 function blobLogits(h: number, w: number, blobs: number, seed: number): Float32Array {
-  let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const rng = new SeededRng(seed);
+  const rand = () => rng.next();
   const plane = h * w;
   const z = new Float32Array(C * plane);
   for (let c = 0; c < C; c++) {

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SeededRng } from '../../../common/metrics/rng';
 import { resizeBilinearLikePillow } from '../../../main/inference/pilBilinear';
 
 const PYTHON = '/usr/bin/python3';
@@ -24,8 +25,8 @@ function pillowMissing(): string | null {
 
 /** Noise with saturated pixels, so clipping at 0 and 255 is exercised too. */
 function randomRgb(width: number, height: number, seed: number): Uint8Array {
-  let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const rng = new SeededRng(seed);
+  const rand = () => rng.next();
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < out.length; i++) out[i] = rand() < 0.1 ? (rand() < 0.5 ? 0 : 255) : Math.floor(rand() * 256);
   return out;
