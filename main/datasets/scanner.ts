@@ -34,7 +34,8 @@ export interface ScanTarget {
   readonly groundTruth: { readonly root: string; readonly matcher: LabelMatcher } | null;
 }
 
-const BATCH = 2000;
+/** Frames per index transaction: what a cancel keeps, and how long the event loop is held at a time. */
+export const INDEX_BATCH = 2000;
 
 type Role = 'image' | 'label' | 'not_image';
 
@@ -51,7 +52,8 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
       if (role === 'skip' || (role === 'label' && groundTruth)) return null;
       return role;
     },
-    needsStat: (rel, role) => (role === 'image' ? stamps.has(rel) : role === 'label' && knownLabels.has(rel)),
+    // A first scan knows no file: no lookup (hashing 100k paths) per file.
+    needsStat: stamps.size === 0 ? () => false : (rel, role) => (role === 'image' ? stamps.has(rel) : role === 'label' && knownLabels.has(rel)),
     enterDir: reader.enterDir ? (rel) => reader.enterDir!(rel) : undefined,
     onProgress: (n) => ctx.progress(n, 0, 'listing files'),
   });
@@ -152,18 +154,18 @@ async function syncFrames(
   let added = 0;
   let updated = 0;
   let unchanged = 0;
-  for (let start = 0; start < desired.length; start += BATCH) {
+  for (let start = 0; start < desired.length; start += INDEX_BATCH) {
     throwIfCancelled(ctx.signal);
-    const batch = desired.slice(start, start + BATCH);
+    const batch = desired.slice(start, start + INDEX_BATCH);
     store.transaction(() => {
       const inserts: FrameFacts[] = [];
       for (const f of batch) {
-        const stamp = stamps.get(f.rel);
-        stamps.delete(f.rel);
+        const stamp = stamps.size > 0 ? stamps.get(f.rel) : undefined;
         if (!stamp) {
           inserts.push(f);
           continue;
         }
+        stamps.delete(f.rel);
         const [id, , , , , , sortKey] = stamp;
         if (!stillValid(stamp, f)) {
           store.updateFrame(datasetId, id, f);
@@ -181,16 +183,16 @@ async function syncFrames(
       }
       added += inserts.length;
     });
-    ctx.progress(Math.min(start + BATCH, desired.length), desired.length, 'indexing');
+    ctx.progress(Math.min(start + INDEX_BATCH, desired.length), desired.length, 'indexing');
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   // Whatever is left in `stamps` was not seen: gone, unless its folder could not be listed.
   const gone = [...stamps].filter(([rel]) => !unlistedDirs.some((dir) => dir === '' || rel.startsWith(`${dir}/`)));
   let removed = 0;
-  for (let start = 0; start < gone.length; start += BATCH) {
+  for (let start = 0; start < gone.length; start += INDEX_BATCH) {
     throwIfCancelled(ctx.signal);
     store.transaction(() => {
-      for (const [rel, stamp] of gone.slice(start, start + BATCH)) {
+      for (const [rel, stamp] of gone.slice(start, start + INDEX_BATCH)) {
         store.removeFrame(stamp[0]);
         store.clearIssuesOf(datasetId, rel);
         removed++;
