@@ -1,34 +1,40 @@
 /**
  * Indexing speed against `find DIR -type f | wc -l` on the same folder, in the same run.
- * Builds a dashcam-style tree (frames/seqSSS/frame_FFFFFF.jpg, tiny files), then times:
- *   find            `find DIR -type f | wc -l` (readdir only: find uses the entry types)
- *   find + stat     `find DIR -type f -printf '%s %T@\n' | wc -l` (what an index must know)
- *   walk            our listing alone: readdir per folder, natural order (what a first scan does)
- *   walk + stat     the same plus one stat per file (what a rescan does)
- *   index           addDataset (format detection) + DatasetService.indexFiles into a fresh
- *                   project database: the scan's fast pass. Validation (headers, labels,
- *                   histograms, file stamps) is the second pass and is not timed here.
- *   rescan          indexFiles again with nothing changed (a stat per file, no writes)
- * Each is run three times; the best and the median wall time are printed, and the CPU time
- * (user + system; for shell commands through GNU time) of the best run. On a shared,
- * overloaded machine the CPU ratio is the steadier figure: a short-lived `find` gets the
- * scheduler's wake-up credit, a long-running Node process does not.
+ * Builds a dashcam-style tree (frames/seqSSS/frame_FFFFFF.jpg, tiny files), warms the cache
+ * with one untimed pass of each side, then runs ROUNDS rounds; each round times, one after
+ * the other (so load from other processes falls on both alike):
+ *   find         `find DIR -type f | wc -l` (readdir only: find uses the entry types)
+ *   find + stat  `find DIR -type f -printf '%s %T@\n' | wc -l` (what a rescan must know)
+ *   walk         the index's listing alone (walkTree: readdir per folder, natural order)
+ *   rows         the index's SQLite writes alone: the same rows through FrameStore, in the
+ *                same transactions, into a fresh project (where the rest of the time goes)
+ *   index        addDataset (format detection) + DatasetService.indexFiles into a project
+ *                opened before the clock starts: the scan's first phase, i.e. listing,
+ *                natural order, pairing and every frame row committed. Validation (headers,
+ *                labels, file stamps) is the second phase and is not timed here.
+ *   checkpoint   what the second phase starts with: the index's WAL pages copied into the
+ *                database file (timed apart so the index figure hides nothing)
+ *   rescan       indexFiles again with nothing changed (a stat per indexed file, no writes)
+ * and prints the medians, the per-round ratio index / find and its median. Wall time is the
+ * goal's measure; CPU time (user + system; GNU time for the shell commands) is printed too.
  *
- *   npx tsx bench/scan.bench.ts            (100,000 files)
- *   BENCH_FILES=20000 npx tsx bench/scan.bench.ts
+ *   npx tsx bench/scan.bench.ts                       (100,000 files, 5 rounds)
+ *   BENCH_FILES=20000 BENCH_ROUNDS=3 npx tsx bench/scan.bench.ts
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetService } from '../main/datasets/datasetService';
-import { walkTree } from '../main/datasets/walk';
+import { FrameStore, type FrameFacts } from '../main/datasets/frameStore';
+import { INDEX_BATCH } from '../main/datasets/scanner';
+import { NOT_STATED, walkTree } from '../main/datasets/walk';
 import { openProjectDatabase } from '../main/db/projectDatabase';
 import { detachedJobContext } from '../main/jobs/jobContext';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PER_SEQUENCE = 1000;
-const RUNS = 3;
 
 function buildTree(root: string): void {
   const sequences = Math.ceil(FILES / PER_SEQUENCE);
@@ -47,83 +53,121 @@ interface Timing {
   readonly cpu: number;
 }
 
-/** `run` may return the CPU milliseconds it used elsewhere (a child process); otherwise ours are counted. */
-async function time(run: () => unknown): Promise<Timing> {
+async function timed(run: () => unknown): Promise<Timing> {
   const cpuStart = process.cpuUsage();
   const start = performance.now();
-  const childCpu = await run();
+  await run();
   const wall = performance.now() - start;
   const used = process.cpuUsage(cpuStart);
-  return { wall, cpu: typeof childCpu === 'number' ? childCpu : (used.user + used.system) / 1000 };
-}
-
-async function measure(name: string, run: () => unknown): Promise<{ best: number; median: number; cpu: number }> {
-  const times: Timing[] = [];
-  for (let i = 0; i < RUNS; i++) times.push(await time(run));
-  times.sort((a, b) => a.wall - b.wall);
-  const result = { best: times[0]!.wall, median: times[Math.floor(times.length / 2)]!.wall, cpu: times[0]!.cpu };
-  const ms = (v: number) => v.toFixed(0).padStart(6);
-  console.log(`${name.padEnd(12)} best ${ms(result.best)} ms   median ${ms(result.median)} ms   cpu ${ms(result.cpu)} ms`);
-  return result;
+  return { wall, cpu: (used.user + used.system) / 1000 };
 }
 
 const HAS_GNU_TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true'], { encoding: 'utf8' }).status === 0;
 
-/** Runs a shell command; returns its CPU milliseconds (children included) when GNU time is there. */
-function shellCpu(command: string): number | undefined {
-  if (!HAS_GNU_TIME) {
-    shell(command);
-    return undefined;
-  }
-  const out = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', `${command} >/dev/null`], { encoding: 'utf8' });
+/** Runs a shell command; wall time is ours, CPU time (children included) from GNU time when it is there. */
+function shell(command: string): Timing {
+  const argv = HAS_GNU_TIME ? ['/usr/bin/time', '-f', '%U %S', 'sh', '-c', command] : ['sh', '-c', command];
+  const start = performance.now();
+  const out = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+  const wall = performance.now() - start;
   if (out.status !== 0) throw new Error(`${command}: ${out.stderr}`);
-  const [user, system] = out.stderr.trim().split(/\s+/).slice(-2).map(Number);
-  return ((user ?? 0) + (system ?? 0)) * 1000;
+  const [user, system] = HAS_GNU_TIME ? out.stderr.trim().split(/\s+/).slice(-2).map(Number) : [Number.NaN, Number.NaN];
+  return { wall, cpu: ((user ?? 0) + (system ?? 0)) * 1000 };
 }
 
-function shell(command: string): string {
-  const out = spawnSync('sh', ['-c', command], { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`${command}: ${out.stderr}`);
-  return out.stdout.trim();
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 's2r-scan-bench-'));
   const tree = join(work, 'dashcam');
   try {
-    const built = await time(() => buildTree(tree));
+    const built = await timed(() => buildTree(tree));
     console.log(`built ${FILES} files in ${(built.wall / 1000).toFixed(1)} s under ${tree}`);
     const quoted = `'${tree.replace(/'/g, "'\\''")}'`;
-    if (Number(shell(`find ${quoted} -type f | wc -l`)) !== FILES) throw new Error('find does not see every file');
+    const find = `find ${quoted} -type f | wc -l`;
+    const findStat = `find ${quoted} -type f -printf '%s %T@\\n' | wc -l`;
+    if (Number(spawnSync('sh', ['-c', find], { encoding: 'utf8' }).stdout.trim()) !== FILES) throw new Error('find does not see every file');
 
-    const find = await measure('find', () => shellCpu(`find ${quoted} -type f | wc -l`));
-    await measure('find + stat', () => shellCpu(`find ${quoted} -type f -printf '%s %T@\\n' | wc -l`));
-    const signal = new AbortController().signal;
-    await measure('walk', () => walkTree(tree, { signal, classify: () => true, needsStat: () => false }));
-    await measure('walk + stat', () => walkTree(tree, { signal, classify: () => true }));
-
-    let runNo = 0;
-    let last: { service: DatasetService; id: number; close: () => void } | null = null;
-    const index = await measure('index', async () => {
-      last?.close();
-      const db = openProjectDatabase(join(work, `project-${runNo++}.sqlite`));
+    let projectNo = 0;
+    const index = async (): Promise<{ timing: Timing; service: DatasetService; store: FrameStore; id: number; close: () => void }> => {
+      const db = openProjectDatabase(join(work, `project-${projectNo++}.sqlite`));
       const service = new DatasetService(db);
-      const { id, format } = service.addDataset({ name: 'bench', role: 'dashcam', root: tree });
-      if (format !== 'folder') throw new Error(`detected ${format}`);
-      const summary = await service.indexFiles(id, detachedJobContext());
-      if (summary.added !== FILES) throw new Error(`indexed ${summary.added} of ${FILES}`);
-      last = { service, id, close: () => (service.dispose(), db.close()) };
-    });
-    const indexed = last as { service: DatasetService; id: number; close: () => void } | null;
-    if (!indexed) throw new Error('no index run');
-    await measure('rescan', async () => {
-      const summary = await indexed.service.indexFiles(indexed.id, detachedJobContext());
-      if (summary.unchanged !== FILES) throw new Error(`rescan saw changes: ${JSON.stringify(summary)}`);
-    });
-    indexed.close();
+      let id = 0;
+      const timing = await timed(async () => {
+        const added = service.addDataset({ name: 'bench', role: 'dashcam', root: tree });
+        if (added.format !== 'folder') throw new Error(`detected ${added.format}`);
+        id = added.id;
+        const summary = await service.indexFiles(id, detachedJobContext());
+        if (summary.added !== FILES) throw new Error(`indexed ${summary.added} of ${FILES}`);
+      });
+      return { timing, service, store: new FrameStore(db), id, close: () => (service.dispose(), db.close()) };
+    };
 
-    // GNU time counts in 10 ms steps, so the CPU ratio needs the full-size tree to mean much.
-    console.log(`\nindex / find: ${(index.best / find.best).toFixed(1)}x wall (best of ${RUNS}), ${(index.median / find.median).toFixed(1)}x wall (median), ${find.cpu > 0 ? (index.cpu / find.cpu).toFixed(1) : 'n/a'}x CPU`);
+    const signal = new AbortController().signal;
+    const walk = () => walkTree(tree, { signal, classify: () => 'image', needsStat: () => false });
+    const facts: FrameFacts[] = (await walk()).files.map((f, sortKey) => ({
+      rel: f.rel,
+      size: NOT_STATED,
+      mtimeMs: NOT_STATED,
+      labelRel: null,
+      labelSize: null,
+      labelMtimeMs: null,
+      sortKey,
+      status: 'pending',
+    }));
+    const rowsAlone = async (): Promise<Timing> => {
+      const db = openProjectDatabase(join(work, `project-${projectNo++}.sqlite`));
+      const store = new FrameStore(db);
+      const id = Number(db.prepare("INSERT INTO datasets (name, role, root, format) VALUES ('rows', 'dashcam', ?, 'folder')").run(tree).lastInsertRowid);
+      const timing = await timed(() =>
+        store.bulk(async () => {
+          for (let start = 0; start < facts.length; start += INDEX_BATCH) store.transaction(() => store.insertFrames(id, facts.slice(start, start + INDEX_BATCH)));
+          store.markScanned(id);
+        }),
+      );
+      db.close();
+      return timing;
+    };
+
+    // Warm-up, untimed: the page cache holds the tree's folders for both sides from here on.
+    shell(find);
+    (await index()).close();
+
+    const rows: Record<string, Timing[]> = { find: [], walk: [], rows: [], index: [], checkpoint: [], 'find + stat': [], rescan: [] };
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const f = shell(find);
+      const indexed = await index();
+      rows.find!.push(f);
+      rows.index!.push(indexed.timing);
+      ratios.push(indexed.timing.wall / f.wall);
+      rows.checkpoint!.push(await timed(() => indexed.store.checkpoint()));
+      rows.walk!.push(await timed(walk));
+      rows.rows!.push(await rowsAlone());
+      rows['find + stat']!.push(shell(findStat));
+      rows.rescan!.push(
+        await timed(async () => {
+          const summary = await indexed.service.indexFiles(indexed.id, detachedJobContext());
+          if (summary.unchanged !== FILES) throw new Error(`rescan saw changes: ${JSON.stringify(summary)}`);
+        }),
+      );
+      indexed.close();
+      console.log(`round ${round + 1}: find ${f.wall.toFixed(0)} ms, index ${indexed.timing.wall.toFixed(0)} ms, ratio ${ratios[round]!.toFixed(2)}`);
+    }
+
+    console.log('');
+    const ms = (v: number) => (Number.isNaN(v) ? '   n/a' : v.toFixed(0).padStart(6));
+    for (const [name, timings] of Object.entries(rows)) {
+      console.log(`${name.padEnd(12)} median wall ${ms(median(timings.map((t) => t.wall)))} ms   median cpu ${ms(median(timings.map((t) => t.cpu)))} ms`);
+    }
+    const cpu = (name: string) => median(rows[name]!.map((t) => t.cpu));
+    const wall = (name: string) => median(rows[name]!.map((t) => t.wall));
+    console.log(`\nindex / find: ${median(ratios).toFixed(2)}x wall (median of ${ROUNDS} per-round ratios: ${ratios.map((r) => r.toFixed(2)).join(' ')}), ${cpu('find') > 0 ? `${(cpu('index') / cpu('find')).toFixed(2)}x` : 'n/a (find under the 10 ms resolution of GNU time)'} CPU`);
+    console.log(`(index + checkpoint) / find: ${((wall('index') + wall('checkpoint')) / wall('find')).toFixed(2)}x wall; rescan / (find + stat): ${(wall('rescan') / wall('find + stat')).toFixed(2)}x wall`);
     console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
   } finally {
     rmSync(work, { recursive: true, force: true });
