@@ -169,7 +169,8 @@ def main() -> int:
         ada = train(Config(method="adaptsegnet", iterations=3, init=init, multi_level=True, lr=2.5e-4, **base))
         adv = train(Config(method="advent", iterations=3, init=init, lambda_ent=0.001, **base))
         st = train(Config(method="self_training", iterations=3, init=init, **base))
-        mix = train(Config(method="dacs", iterations=3, init=init, ema_decay=0.99, pseudo_threshold=0.968, **base))
+        mix = train(Config(method="dacs", iterations=3, init=init, ema_decay=0.99, pseudo_threshold=0.968,
+                           aug_source=True, aug_grey_p=0.5, **base))
         check(all((r / "best.pt").exists() for r in (ada, adv, st, mix)), "adaptsegnet, advent, self_training, dacs ran")
 
         for run in (src, ada):
@@ -190,6 +191,11 @@ def main() -> int:
         d_card = json.loads((models / "adaptsegnet_discriminator.card.json").read_text())
         onnx.checker.check_model(onnx.load(str(models / "adaptsegnet_discriminator.onnx")))
         check(d_card["input"]["transform"] == "softmax", "discriminator exported with its card")
+        mix_card = export(mix / "best.pt", name="mixed", out_dir=tmp / "mixed", disc_from=ada / "best.pt")
+        mix_d = json.loads((tmp / "mixed" / "mixed_discriminator.card.json").read_text())
+        check(mix_card["discriminator"] == "mixed_discriminator.onnx" and mix_d["method"] == "adaptsegnet"
+              and "source photometric aug" in mix_card["training"]["recipe"],
+              "a self-trained model exports with the discriminator of its adversarial stage (--disc_from)")
 
         from s2r.evaluate import load_checkpoint
         model, cfg, _ = load_checkpoint(ada / "best.pt")
