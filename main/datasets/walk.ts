@@ -7,7 +7,8 @@
  *
  * Folder listings run on libuv's thread pool a few folders ahead of the one being processed
  * (`Prefetch`): the kernel's part of a listing, most of what `find` spends, then overlaps
- * with sorting, classifying and the caller's work on the main thread.
+ * with sorting and classifying on the main thread, and a cold disk's reads overlap each other.
+ * On a quiet 2-core machine, 100k files: 139 → 96 ms warm, 211 → 179 ms cold (bench/README.md §4).
  */
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
