@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeGreyPng } from '../../../renderer/src/views/compare/viewer/greyPng';
 import { valueAt } from '../../../renderer/src/views/compare/viewer/hoverProbe';
 import { turboRgb } from '../../../renderer/src/views/compare/viewer/shaders';
-import { canvasToImage, FIT, panBy, placement, zoomAt } from '../../../renderer/src/views/compare/viewer/viewTransform';
+import { canvasToImage, FIT, imageSpan, panBy, placement, zoomAt } from '../../../renderer/src/views/compare/viewer/viewTransform';
 
 const image = { width: 1024, height: 512 };
 const canvas = { width: 800, height: 600 };
@@ -40,6 +40,24 @@ describe('view transform', () => {
     const large = placement(view, image, canvas);
     expect(small.offsetX).toBeCloseTo(large.offsetX);
     expect(small.scale).toBeCloseTo(large.scale * 2);
+  });
+
+  it('scissors to exactly the pixels whose centres lie on the image (the shader has no inside test)', () => {
+    // Fitted, zoomed about odd points (fractional offsets), panned off either edge.
+    const views = [FIT, zoomAt(FIT, 3.7, 123, 77, image, canvas), zoomAt(FIT, 0.61, 700, 20, image, canvas)];
+    views.push(panBy(views[1]!, 5000, -5000, image, canvas), panBy(views[2]!, -333.3, 91.7, image, canvas));
+    for (const view of views) {
+      const p = placement(view, image, canvas);
+      const span = imageSpan(p, image.width, image.height, canvas);
+      const inside = (x: number, y: number) => {
+        const at = canvasToImage(p, x + 0.5, y + 0.5);
+        return at.x >= 0 && at.y >= 0 && at.x < image.width && at.y < image.height;
+      };
+      const columns = Array.from({ length: canvas.width }, (_, x) => x).filter((x) => inside(x, span.top));
+      const rows = Array.from({ length: canvas.height }, (_, y) => y).filter((y) => inside(span.left, y));
+      expect([columns[0], columns.at(-1)! + 1]).toEqual([span.left, span.right]);
+      expect([rows[0], rows.at(-1)! + 1]).toEqual([span.top, span.bottom]);
+    }
   });
 });
 

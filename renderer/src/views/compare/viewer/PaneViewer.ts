@@ -3,7 +3,7 @@ import type { PaneMode } from '../../../store/compareSlice';
 import type { GreyImage } from './greyPng';
 import { LayerTextures, paletteTexture } from './layerTextures';
 import { BACKGROUND_RGB, FRAGMENT_SHADER, HIGHLIGHT_RGB, SHADER_MODE, VERTEX_SHADER, type ShaderMode } from './shaders';
-import { FIT, canvasToImage, panBy, placement, zoomAt, type Placement, type ViewTransform } from './viewTransform';
+import { FIT, canvasToImage, imageSpan, panBy, placement, zoomAt, type PixelRect, type Placement, type ViewTransform } from './viewTransform';
 
 /** Everything one pane can show for one frame; null where the frame has no such layer. */
 export interface PaneLayers {
@@ -90,16 +90,10 @@ export class PaneViewer {
       uMaskB: { value: null },
       uHeat: { value: null },
       uPalette: { value: this.palette },
-      uMaskSizeA: { value: new THREE.Vector2(1, 1) },
-      uMaskSizeB: { value: new THREE.Vector2(1, 1) },
       uVisible: { value: 0 },
       uOpacity: { value: 1 },
-      uSplitX: { value: 0 },
-      uImageSize: { value: new THREE.Vector2(1, 1) },
-      uScale: { value: 1 },
-      uOffset: { value: new THREE.Vector2(0, 0) },
-      uBufferHeight: { value: 1 },
-      uBackground: { value: new THREE.Vector3(...BACKGROUND_RGB.map((c) => c / 255)) },
+      uUvScale: { value: new THREE.Vector2(1, 1) },
+      uUvOffset: { value: new THREE.Vector2(0, 0) },
       uHighlight: { value: new THREE.Vector3(...HIGHLIGHT_RGB.map((c) => c / 255)) },
     };
     this.materials = Object.values(SHADER_MODE).map(
@@ -199,33 +193,47 @@ export class PaneViewer {
   private requestRender(): void {
     if (this.drawQueued || this.disposed) return;
     this.drawQueued = true;
-    queueMicrotask(() => {
-      this.drawQueued = false;
-      if (!this.disposed) this.draw();
-    });
+    queueMicrotask(() => this.renderPending());
+  }
+
+  /**
+   * Draws now if a change is waiting. The owner calls it once it has fed every change of
+   * its commit, so a frame switch is on its way to the GPU before the rest of the page's
+   * work for that commit (the other pane, effects, layout) rather than after it.
+   */
+  renderPending(): void {
+    if (!this.drawQueued || this.disposed) return;
+    this.drawQueued = false;
+    this.draw();
   }
 
   private draw(): void {
     const u = this.uniforms;
     const layers = this.layers;
     const dpr = this.renderer.getPixelRatio();
-    const bufferWidth = this.cssSize.width * dpr;
-    const bufferHeight = this.cssSize.height * dpr;
-    u.uBufferHeight!.value = bufferHeight;
-    u.uSplitX!.value = this.style.split * bufferWidth;
+    const buffer = { width: this.cssSize.width * dpr, height: this.cssSize.height * dpr };
     u.uOpacity!.value = this.style.opacity;
     u.uVisible!.value = this.style.visibleClasses >>> 0;
     this.clearToBackground();
     if (layers) {
       const { width, height } = layers.image;
-      const p = placement(this.view, { width, height }, { width: bufferWidth, height: bufferHeight });
-      this.scissorTo(p, width, height, bufferWidth, bufferHeight, dpr);
-      (u.uImageSize!.value as THREE.Vector2).set(width, height);
-      u.uScale!.value = p.scale;
-      (u.uOffset!.value as THREE.Vector2).set(p.offsetX, p.offsetY);
+      const p = placement(this.view, { width, height }, buffer);
+      (u.uUvScale!.value as THREE.Vector2).set(1 / (p.scale * width), -1 / (p.scale * height));
+      (u.uUvOffset!.value as THREE.Vector2).set(-p.offsetX / (p.scale * width), (buffer.height - p.offsetY) / (p.scale * height));
       u.uImage!.value = this.textures.image(layers.image);
-      this.mesh.material = this.materials[this.bindModeLayers(layers)]!;
-      this.renderer.render(this.scene, this.camera);
+      const span = imageSpan(p, width, height, buffer);
+      const pass = this.modePass(layers);
+      if (pass.split) {
+        // Columns whose centres lie left of the divider show source-only, the rest adapted.
+        const divider = Math.min(span.right, Math.max(span.left, Math.ceil(this.style.split * buffer.width - 0.5)));
+        this.drawPass(SHADER_MODE.mask, pass.maskA, null, null, { ...span, right: divider }, buffer.height, dpr);
+        this.drawPass(SHADER_MODE.mask, pass.maskB, null, null, { ...span, left: divider }, buffer.height, dpr);
+      } else {
+        this.drawPass(pass.mode, pass.maskA, pass.maskB, pass.heat, span, buffer.height, dpr);
+      }
+      // Hands the commands to the GPU process now, so it shades while this task goes on
+      // (the other pane, React's effects, layout) instead of once the task has ended.
+      this.renderer.getContext().flush();
     }
     this.renderSeq++;
     this.canvas.dataset.renderSeq = String(this.renderSeq);
@@ -246,69 +254,65 @@ export class PaneViewer {
     gl.clear(gl.COLOR_BUFFER_BIT);
   }
 
-  /** Limits shading to the pixels the image covers (the shader still tests each one). */
-  private scissorTo(p: Placement, width: number, height: number, bufferWidth: number, bufferHeight: number, dpr: number): void {
-    const x0 = Math.max(0, Math.floor(p.offsetX));
-    const x1 = Math.min(bufferWidth, Math.ceil(p.offsetX + width * p.scale));
-    const top = Math.max(0, Math.floor(p.offsetY));
-    const bottom = Math.min(bufferHeight, Math.ceil(p.offsetY + height * p.scale));
-    // setScissor takes CSS pixels from the bottom-left corner.
-    this.renderer.setScissor(x0 / dpr, (bufferHeight - bottom) / dpr, Math.max(0, x1 - x0) / dpr, Math.max(0, bottom - top) / dpr);
-    this.renderer.setScissorTest(true);
-  }
-
-  /** Binds the layers the style's mode draws and says which program draws them. */
-  private bindModeLayers(layers: PaneLayers): ShaderMode {
+  /** Shades the pixels of `rect` (buffer pixels, top row first) with one program. */
+  private drawPass(
+    mode: ShaderMode,
+    maskA: GreyImage | null,
+    maskB: GreyImage | null,
+    heat: GreyImage | null,
+    rect: PixelRect,
+    bufferHeight: number,
+    dpr: number,
+  ): void {
+    if (rect.right <= rect.left || rect.bottom <= rect.top) return;
     const u = this.uniforms;
-    const { mode, model } = this.style;
-    const pick = <T>(a: T, b: T): T => (model === 'a' ? a : b);
-    let shaderMode: ShaderMode = SHADER_MODE.image;
-    let maskA: GreyImage | null = null;
-    let maskB: GreyImage | null = null;
-    let heat: GreyImage | null = null;
-    switch (mode) {
-      case 'image':
-        break;
-      case 'mask':
-        shaderMode = SHADER_MODE.mask;
-        maskA = pick(layers.maskA, layers.maskB);
-        break;
-      case 'groundTruth':
-        shaderMode = SHADER_MODE.mask;
-        maskA = layers.label;
-        break;
-      case 'split':
-      case 'disagreement':
-        shaderMode = mode === 'split' ? SHADER_MODE.split : SHADER_MODE.disagreement;
-        maskA = layers.maskA;
-        maskB = layers.maskB;
-        break;
-      case 'confidence':
-        shaderMode = SHADER_MODE.heat;
-        heat = pick(layers.confidenceA, layers.confidenceB);
-        break;
-      case 'entropy':
-        shaderMode = SHADER_MODE.heat;
-        heat = pick(layers.entropyA, layers.entropyB);
-        break;
-      case 'synthetic':
-        shaderMode = SHADER_MODE.heat;
-        heat = layers.synthetic;
-        break;
-    }
-    // A mode whose layers this frame lacks shows the plain image (the pane says why).
-    const missing =
-      ((shaderMode === SHADER_MODE.mask || shaderMode === SHADER_MODE.split || shaderMode === SHADER_MODE.disagreement) && !maskA) ||
-      ((shaderMode === SHADER_MODE.split || shaderMode === SHADER_MODE.disagreement) && !maskB) ||
-      (shaderMode === SHADER_MODE.heat && !heat);
-    if (missing) return SHADER_MODE.image;
     // Samplers must always hold a texture of their declared kind, even where unused.
     u.uMaskA!.value = this.textures.grey(maskA, 'class');
     u.uMaskB!.value = this.textures.grey(maskB, 'class');
     u.uHeat!.value = this.textures.grey(heat, 'scalar');
-    (u.uMaskSizeA!.value as THREE.Vector2).set(maskA?.width ?? 1, maskA?.height ?? 1);
-    (u.uMaskSizeB!.value as THREE.Vector2).set(maskB?.width ?? 1, maskB?.height ?? 1);
-    return shaderMode;
+    // setScissor takes CSS pixels from the bottom-left corner.
+    const { left, right, top, bottom } = rect;
+    this.renderer.setScissor(left / dpr, (bufferHeight - bottom) / dpr, (right - left) / dpr, (bottom - top) / dpr);
+    this.renderer.setScissorTest(true);
+    this.mesh.material = this.materials[mode]!;
+    this.renderer.render(this.scene, this.camera);
+  }
+
+  /** The layers the style's mode draws, and with which program (split: the mask one, twice). */
+  private modePass(layers: PaneLayers): ModePass {
+    const { mode, model } = this.style;
+    const pick = <T>(a: T, b: T): T => (model === 'a' ? a : b);
+    const plain: ModePass = { mode: SHADER_MODE.image, split: false, maskA: null, maskB: null, heat: null };
+    let pass = plain;
+    switch (mode) {
+      case 'image':
+        break;
+      case 'mask':
+        pass = { ...plain, mode: SHADER_MODE.mask, maskA: pick(layers.maskA, layers.maskB) };
+        break;
+      case 'groundTruth':
+        pass = { ...plain, mode: SHADER_MODE.mask, maskA: layers.label };
+        break;
+      case 'split':
+      case 'disagreement':
+        pass = { ...plain, mode: SHADER_MODE.disagreement, split: mode === 'split', maskA: layers.maskA, maskB: layers.maskB };
+        break;
+      case 'confidence':
+        pass = { ...plain, mode: SHADER_MODE.heat, heat: pick(layers.confidenceA, layers.confidenceB) };
+        break;
+      case 'entropy':
+        pass = { ...plain, mode: SHADER_MODE.heat, heat: pick(layers.entropyA, layers.entropyB) };
+        break;
+      case 'synthetic':
+        pass = { ...plain, mode: SHADER_MODE.heat, heat: layers.synthetic };
+        break;
+    }
+    // A mode whose layers this frame lacks shows the plain image (the pane says why).
+    const missing =
+      ((pass.mode === SHADER_MODE.mask || pass.mode === SHADER_MODE.disagreement) && !pass.maskA) ||
+      (pass.mode === SHADER_MODE.disagreement && !pass.maskB) ||
+      (pass.mode === SHADER_MODE.heat && !pass.heat);
+    return missing ? plain : pass;
   }
 
   private resize(): void {
@@ -363,4 +367,13 @@ export class PaneViewer {
   private readonly onPointerLeave = (): void => {
     if (!this.drag) this.events.onHover?.(null);
   };
+}
+
+interface ModePass {
+  readonly mode: ShaderMode;
+  /** Split-swipe: maskA left of the divider, maskB right of it. */
+  readonly split: boolean;
+  readonly maskA: GreyImage | null;
+  readonly maskB: GreyImage | null;
+  readonly heat: GreyImage | null;
 }

@@ -41,6 +41,29 @@ export function canvasToImage(p: Placement, x: number, y: number): { x: number; 
   return { x: (x - p.offsetX) / p.scale, y: (y - p.offsetY) / p.scale };
 }
 
+/** A rectangle of buffer pixels, top row first, right and bottom exclusive. */
+export interface PixelRect {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/**
+ * The buffer pixels whose centres lie on the image: the only ones the shader runs for, so
+ * it needs no inside test of its own (the pixel at column x is on it when
+ * offsetX <= x + 0.5 < offsetX + width * scale).
+ */
+export function imageSpan(p: Placement, width: number, height: number, buffer: Size): PixelRect {
+  const first = (start: number, limit: number) => Math.min(limit, Math.max(0, Math.ceil(start - 0.5)));
+  return {
+    left: first(p.offsetX, buffer.width),
+    right: first(p.offsetX + width * p.scale, buffer.width),
+    top: first(p.offsetY, buffer.height),
+    bottom: first(p.offsetY + height * p.scale, buffer.height),
+  };
+}
+
 /** Zooms by `factor`, keeping the image point under (x, y) on the canvas where it is. */
 export function zoomAt(view: ViewTransform, factor: number, x: number, y: number, image: Size, canvas: Size): ViewTransform {
   const zoom = clamp(view.zoom * factor, MIN_ZOOM, MAX_ZOOM);
