@@ -149,7 +149,8 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
   const hostRef = useRef<HTMLDivElement>(null);
   const viewerRef = useRef<PaneViewer | null>(null);
   const layersRef = useRef<PaneLayers | null>(null);
-  const [shownFrameId, setShownFrameId] = useState<number | null>(null);
+  // Re-renders the pane once a frame that was not cached has loaded (to drop "Loading…").
+  const [, setLoaded] = useState(0);
   const [hover] = useState(() => new HoverState());
 
   // A layout effect, so the viewer exists before the layout effects below feed it.
@@ -181,7 +182,6 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
     if (frameId === null) {
       layersRef.current = null;
       viewerRef.current?.setLayers(null);
-      setShownFrameId(null);
       return;
     }
     let live = true;
@@ -191,7 +191,6 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
       viewerRef.current?.setLayers(layers);
       // The readout described the previous frame; it returns with the next pointer move.
       hover.set(null);
-      setShownFrameId(layers.frameId);
       const { frames, index } = state;
       const near = [index + 1, index + 2, index - 1, index + 3].map((i) => frames[i]?.id).filter((id) => id !== undefined);
       // After the draw: decoding neighbours must not delay this frame.
@@ -199,8 +198,17 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
     };
     const result = assets.layers(frameId, { a: modelA, b: modelB });
     // Cached frames are shown in this same task: that is what makes stepping instant.
-    if (result instanceof Promise) result.then(show, (err) => live && notifyError(err));
-    else show(result);
+    if (result instanceof Promise) {
+      result.then(
+        (layers) => {
+          show(layers);
+          if (live) setLoaded((n) => n + 1);
+        },
+        (err) => live && notifyError(err),
+      );
+    } else {
+      show(result);
+    }
     return () => {
       live = false;
     };
@@ -211,9 +219,15 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
     viewerRef.current?.setStyle({ mode: state.mode, opacity: state.opacity, model: state.model, visibleClasses, split });
   }, [state.mode, state.opacity, state.model, visibleClasses, split]);
 
+  // Declared last, so it runs once this commit has fed the viewer everything: the draw then
+  // starts before React's passive effects and the page's layout instead of after them.
+  useLayoutEffect(() => viewerRef.current?.renderPending());
+
   const nameOf = (id: number | null, fallback: string) => models.find((m) => m.id === id)?.name ?? fallback;
   const missing = missingFor(state.mode, state.model, detail, [modelA, modelB]);
-  const loading = frameId !== null && shownFrameId !== frameId;
+  // Asked of the cache rather than kept as state: setting state on every switch would render
+  // the pane twice per frame, inserting and removing this note each time.
+  const loading = frameId !== null && !assets.ready(frameId, { a: modelA, b: modelB });
   return (
     <section
       className={`compare-pane${active ? ' active' : ''}`}

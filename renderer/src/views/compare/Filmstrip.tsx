@@ -15,13 +15,20 @@ export function Filmstrip(): React.JSX.Element {
   const [windowed, setWindowed] = useState({ left: 0, width: 1600 });
 
   useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const x = pane.index * ITEM_WIDTH;
-    if (x < el.scrollLeft || x + ITEM_WIDTH > el.scrollLeft + el.clientWidth) {
-      el.scrollLeft = Math.max(0, x - el.clientWidth / 2 + ITEM_WIDTH / 2);
-    }
-    setWindowed({ left: el.scrollLeft, width: el.clientWidth });
+    // In the next animation frame, not now: reading the strip's scroll position forces a
+    // layout, which here would run inside the frame switch, before the panes' GPU work has
+    // finished; there it is the layout the frame needs anyway.
+    const request = requestAnimationFrame(() => {
+      const el = ref.current;
+      if (!el) return;
+      const x = pane.index * ITEM_WIDTH;
+      if (x < el.scrollLeft || x + ITEM_WIDTH > el.scrollLeft + el.clientWidth) {
+        el.scrollLeft = Math.max(0, x - el.clientWidth / 2 + ITEM_WIDTH / 2);
+      }
+      const next = { left: el.scrollLeft, width: el.clientWidth };
+      setWindowed((w) => (w.left === next.left && w.width === next.width ? w : next));
+    });
+    return () => cancelAnimationFrame(request);
   }, [pane.index, paneId, pane.frames.length]);
 
   const first = Math.max(0, Math.floor(windowed.left / ITEM_WIDTH) - OVERSCAN);

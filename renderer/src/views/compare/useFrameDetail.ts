@@ -10,11 +10,9 @@ export function useFrameDetail(assets: FrameAssets, frameId: number | null): Com
   );
   useEffect(() => {
     if (frameId === null) return;
-    const cached = assets.peekDetail(frameId);
-    if (cached) {
-      setDetail(cached);
-      return;
-    }
+    // A cached detail is already returned below; setting it as state too would only
+    // render every user of the hook a second time on each frame switch.
+    if (assets.peekDetail(frameId)) return;
     let live = true;
     assets.detail(frameId).then((d) => live && setDetail(d), notifyError);
     return () => {

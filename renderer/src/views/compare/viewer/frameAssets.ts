@@ -56,6 +56,12 @@ export class FrameAssets {
     return this.load(frameId, models);
   }
 
+  /** Whether layers() would answer synchronously. */
+  ready(frameId: number, models: ModelPair): boolean {
+    const detail = this.peekDetail(frameId);
+    return detail !== undefined && this.assemble(detail, models, true) !== null;
+  }
+
   /** Starts loading frames the user is likely to step onto next. */
   prefetch(frameIds: readonly number[], models: ModelPair): void {
     for (const id of frameIds) void Promise.resolve(this.layers(id, models)).catch(() => {});
