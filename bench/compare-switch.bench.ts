@@ -4,22 +4,31 @@
  *   switch   keydown → the pane has drawn the next 1024x512 frame, GPU work finished
  *            (a 1-pixel readPixels waits for it), for frames whose outputs the view has
  *            already fetched and decoded once. Budget: 50 ms median.
- *   both     the same with both panes stepping together.
- *   pan      one drag step on a 3840x2160 dashcam frame → drawn; and how many textures the
+ *   both     the same with both panes stepping together (dashcam in split mode, sim in
+ *            mask mode: the view's defaults).
+ *   pan      one drag step on a 3840x2160 dashcam frame → drawn (both panes, as pan and
+ *            zoom are linked by default), as frames per second; and how many textures the
  *            whole drag uploaded (it must be none: pan is a uniform change).
  * A project with two models' predictions is seeded the way the e2e tests seed theirs.
  *
  *   npx electron-vite build && npx tsx bench/compare-switch.bench.ts
- *   BENCH_FRAMES=24 BENCH_ROUNDS=2 BENCH_SETTLE_MS=250 npx tsx bench/compare-switch.bench.ts
+ *   BENCH_FRAMES=24 BENCH_ROUNDS=4 BENCH_SETTLE_MS=250 npx tsx bench/compare-switch.bench.ts
+ *
+ * BENCH_BASELINE=<another build's out/> times that build too, in its own server and
+ * browser, the two alternating round by round so that load from other processes falls on
+ * both alike, and prints RATIO lines (this build / baseline). A baseline of commit REV:
+ *   git worktree add --detach /tmp/base REV && ln -s $PWD/node_modules /tmp/base/ &&
+ *   (cd /tmp/base && npx electron-vite build) && BENCH_BASELINE=/tmp/base/out npx tsx bench/compare-switch.bench.ts
  */
 import { cpus, loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
-import { seedCompareProject } from '../tests/e2e/support/compareProject';
-import { openBrowser, startServer, tempHome } from '../tests/e2e/support/webApp';
+import { seedCompareProject, type SeededProject } from '../tests/e2e/support/compareProject';
+import { openBrowser, startServer, tempHome, type Browser, type RunningServer } from '../tests/e2e/support/webApp';
 
 const BUDGET_MS = 50;
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 24);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const BASELINE = process.env.BENCH_BASELINE;
 const PAN_STEPS = 60;
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 250);
 
@@ -85,17 +94,34 @@ async function waitForFrame(page: Page, pane: string, frameId: number): Promise<
   );
 }
 
-/** Runs in the page: a drag of synthetic pointer events, each step timed until drawn. */
+/**
+ * Runs in the page: a drag of synthetic pointer events, each step timed until both panes
+ * (pan is linked) have drawn it and their GPU work has finished.
+ */
 async function timePan(page: Page): Promise<{ times: number[]; uploads: number }> {
   return page.evaluate(async (steps) => {
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="canvas-dashcam"]')!;
-    const gl = canvas.getContext('webgl2')!;
+    const canvases = ['dashcam', 'sim'].map((p) => document.querySelector<HTMLCanvasElement>(`[data-testid="canvas-${p}"]`)!);
+    const canvas = canvases[0]!;
     const rect = canvas.getBoundingClientRect();
     const uploadsBefore = Number(canvas.dataset.textureUploads);
     const at = (type: string, x: number) =>
       canvas.dispatchEvent(
         new PointerEvent(type, { clientX: x, clientY: rect.top + rect.height / 2, pointerId: 1, button: 0, buttons: 1, bubbles: true }),
       );
+    const drawn = (c: HTMLCanvasElement) => {
+      const before = c.dataset.renderSeq;
+      return new Promise<void>((resolve) => {
+        const observer = new MutationObserver(() => {
+          if (c.dataset.renderSeq !== before) {
+            observer.disconnect();
+            const gl = c.getContext('webgl2')!;
+            gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+            resolve();
+          }
+        });
+        observer.observe(c, { attributes: true, attributeFilter: ['data-render-seq'] });
+      });
+    };
     // Zoom in first so the drag moves a 4K frame that overflows the pane.
     canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: -900, clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2 }));
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -103,21 +129,11 @@ async function timePan(page: Page): Promise<{ times: number[]; uploads: number }
     at('pointerdown', x);
     const times: number[] = [];
     for (let i = 0; i < steps; i++) {
-      const before = canvas.dataset.renderSeq;
-      const drawn = new Promise<void>((resolve) => {
-        const observer = new MutationObserver(() => {
-          if (canvas.dataset.renderSeq !== before) {
-            observer.disconnect();
-            gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
-            resolve();
-          }
-        });
-        observer.observe(canvas, { attributes: true, attributeFilter: ['data-render-seq'] });
-      });
+      const both = Promise.all(canvases.map(drawn));
       x += i < steps / 2 ? -6 : 6;
       const t0 = performance.now();
       at('pointermove', x);
-      await drawn;
+      await both;
       times.push(performance.now() - t0);
     }
     at('pointerup', x);
@@ -125,12 +141,30 @@ async function timePan(page: Page): Promise<{ times: number[]; uploads: number }
   }, PAN_STEPS);
 }
 
-async function main(): Promise<void> {
+interface Side {
+  readonly name: string;
+  readonly home: ReturnType<typeof tempHome>;
+  readonly server: RunningServer;
+  readonly browser: Browser;
+  readonly seeded: SeededProject;
+}
+
+interface Times {
+  single: number[];
+  singleDrawCall: number[];
+  both: number[];
+  pan: number[];
+  switchUploads: number;
+  panUploads: number;
+}
+
+/** A server and browser on a freshly seeded project, every frame shown once in both panes. */
+async function openSide(name: string, outDir?: string): Promise<Side> {
   const home = tempHome();
-  const server = await startServer(home.path, ['--no-demo']);
+  const server = await startServer(home.path, ['--no-demo'], outDir);
   const browser = await openBrowser();
   try {
-    console.log(`seeding ${FRAMES} sim + ${FRAMES} dashcam frames at 1024x512 and one at 3840x2160 ...`);
+    console.log(`${name}: seeding ${FRAMES} sim + ${FRAMES} dashcam frames at 1024x512 and one at 3840x2160 ...`);
     const seeded = await seedCompareProject(server, home.path, {
       projectName: 'Compare bench',
       width: 1024,
@@ -148,7 +182,6 @@ async function main(): Promise<void> {
     await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
     await waitForFrame(page, 'sim', seeded.sim[0]!.id);
     await page.getByTestId('frame-name-dashcam').click();
-
     // Fetch and decode every frame once (what "cached outputs" means), both panes.
     await page.getByText('Step together').click();
     for (let i = 1; i < FRAMES; i++) {
@@ -159,48 +192,98 @@ async function main(): Promise<void> {
     await page.keyboard.press('Home');
     await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
     await page.getByText('Step together').click();
-
-    const sweep = (n: number) => [...Array<string>(n - 1).fill('ArrowRight'), ...Array<string>(n - 1).fill('ArrowLeft')];
-    const uploads = () => page.getByTestId('canvas-dashcam').getAttribute('data-texture-uploads').then(Number);
-    const uploadsBefore = await uploads();
-    const single: number[] = [];
-    const singleDrawCall: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const times = await timeSwitches(page, ['dashcam'], sweep(FRAMES));
-      single.push(...times.total);
-      singleDrawCall.push(...times.drawCall);
-    }
-    const switchUploads = (await uploads()) - uploadsBefore;
-    await page.getByText('Step together').click();
-    const both = (await timeSwitches(page, ['dashcam', 'sim'], sweep(FRAMES))).total;
-
-    const last = seeded.dashcam.at(-1)!;
-    await page.getByText('Step together').click();
-    await page.getByTestId('frame-name-dashcam').click();
-    await page.keyboard.press('End');
-    await waitForFrame(page, 'dashcam', last.id);
-    await page.waitForTimeout(500);
-    const pan = await timePan(page);
-
-    const line = (label: string, times: number[]) => {
-      const median = quantile(times, 0.5);
-      console.log(
-        `${label.padEnd(34)} n=${String(times.length).padStart(3)}  median ${median.toFixed(1).padStart(6)} ms  ` +
-          `p90 ${quantile(times, 0.9).toFixed(1).padStart(6)} ms  ratio to ${BUDGET_MS} ms: ${(median / BUDGET_MS).toFixed(2)}`,
-      );
-    };
-    console.log(`\ncompare view, headless Chromium (SwiftShader), cached outputs; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
-    line('switch, dashcam pane (1024x512)', single);
-    line('  of which until the draw call (JS)', singleDrawCall);
-    console.log(`textures uploaded during those switches: ${switchUploads} (all frames were shown once before)`);
-    line('switch, both panes together', both);
-    line(`pan step, ${last.scene.width}x${last.scene.height} frame`, pan.times);
-    console.log(`textures uploaded during the ${PAN_STEPS}-step drag: ${pan.uploads}`);
-    if (browser.consoleErrors.length > 0) console.log('console errors:', browser.consoleErrors);
-  } finally {
+    return { name, home, server, browser, seeded };
+  } catch (err) {
     await browser.close();
     await server.stop();
     home.cleanup();
+    throw err;
+  }
+}
+
+/** One round on one side: the dashcam pane alone, both panes together, then the 4K drag. */
+async function round(side: Side, into: Times): Promise<void> {
+  const { page } = side.browser;
+  const sweep = (n: number) => [...Array<string>(n - 1).fill('ArrowRight'), ...Array<string>(n - 1).fill('ArrowLeft')];
+  const uploads = () => page.getByTestId('canvas-dashcam').getAttribute('data-texture-uploads').then(Number);
+  const uploadsBefore = await uploads();
+  const single = await timeSwitches(page, ['dashcam'], sweep(FRAMES));
+  into.single.push(...single.total);
+  into.singleDrawCall.push(...single.drawCall);
+  into.switchUploads += (await uploads()) - uploadsBefore;
+  await page.getByText('Step together').click();
+  into.both.push(...(await timeSwitches(page, ['dashcam', 'sim'], sweep(FRAMES))).total);
+  await page.getByText('Step together').click();
+
+  const last = side.seeded.dashcam.at(-1)!;
+  await page.getByTestId('frame-name-dashcam').click();
+  await page.keyboard.press('End');
+  await waitForFrame(page, 'dashcam', last.id);
+  await page.waitForTimeout(500);
+  const pan = await timePan(page);
+  into.pan.push(...pan.times);
+  into.panUploads += pan.uploads;
+  // Back to the first frame, fitted, for the next round.
+  await page.getByTestId('canvas-dashcam').dblclick({ position: { x: 20, y: 20 } });
+  await page.keyboard.press('Home');
+  await waitForFrame(page, 'dashcam', side.seeded.dashcam[0]!.id);
+}
+
+function line(label: string, times: number[]): void {
+  const median = quantile(times, 0.5);
+  console.log(
+    `${label.padEnd(34)} n=${String(times.length).padStart(3)}  median ${median.toFixed(1).padStart(6)} ms  ` +
+      `p90 ${quantile(times, 0.9).toFixed(1).padStart(6)} ms  ratio to ${BUDGET_MS} ms: ${(median / BUDGET_MS).toFixed(2)}`,
+  );
+}
+
+function report(side: Side, t: Times): void {
+  const panMedian = quantile(t.pan, 0.5);
+  console.log(`\n${side.name}:`);
+  line('switch, dashcam pane (1024x512)', t.single);
+  line('  of which until the draw call (JS)', t.singleDrawCall);
+  console.log(`textures uploaded during those switches: ${t.switchUploads} (all frames were shown once before)`);
+  line('switch, both panes together', t.both);
+  line('pan step, 3840x2160 frame', t.pan);
+  console.log(`4K drag: ${(1000 / panMedian).toFixed(1)} frames/s at the median step; textures uploaded: ${t.panUploads}`);
+  if (side.browser.consoleErrors.length > 0) console.log('console errors:', side.browser.consoleErrors);
+}
+
+async function main(): Promise<void> {
+  const sides: Side[] = [];
+  try {
+    sides.push(await openSide('this build'));
+    if (BASELINE) sides.push(await openSide(`baseline ${BASELINE}`, BASELINE));
+    const times = sides.map((): Times => ({ single: [], singleDrawCall: [], both: [], pan: [], switchUploads: 0, panUploads: 0 }));
+    const loads: number[] = [];
+    // Opening a side leaves its server busy for a while (thumbnails); let that pass, then
+    // take the sides in ABBA order so neither always runs just after the other.
+    await new Promise((r) => setTimeout(r, 5000));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = [...sides.keys()];
+      if (r % 2 === 1) order.reverse();
+      for (const i of order) {
+        await round(sides[i]!, times[i]!);
+        loads.push(loadavg()[0]!);
+      }
+    }
+    console.log(
+      `\ncompare view, headless Chromium (SwiftShader), cached outputs, ${ROUNDS} rounds; ` +
+        `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${cpus().length} cores`,
+    );
+    for (const [i, side] of sides.entries()) report(side, times[i]!);
+    if (sides.length === 2) {
+      const ratio = (pick: (t: Times) => number[]) => quantile(pick(times[0]!), 0.5) / quantile(pick(times[1]!), 0.5);
+      console.log(`\nRATIO compare-switch single: ${ratio((t) => t.single).toFixed(2)} (this build / baseline, median)`);
+      console.log(`RATIO compare-switch both: ${ratio((t) => t.both).toFixed(2)}`);
+      console.log(`RATIO compare-switch pan: ${ratio((t) => t.pan).toFixed(2)}`);
+    }
+  } finally {
+    for (const side of sides) {
+      await side.browser.close();
+      await side.server.stop();
+      side.home.cleanup();
+    }
   }
 }
 

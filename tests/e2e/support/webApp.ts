@@ -28,9 +28,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the built browser-mode server (out/main/web.js) on a free port. */
-export async function startServer(home: string, extraArgs: string[] = []): Promise<RunningServer> {
-  const entry = join(REPO_ROOT, 'out', 'main', 'web.js');
+/**
+ * Starts the built browser-mode server (out/main/web.js) on a free port; `outDir` names
+ * another build's out/ (the compare benchmark times a baseline build beside this one).
+ */
+export async function startServer(home: string, extraArgs: string[] = [], outDir = join(REPO_ROOT, 'out')): Promise<RunningServer> {
+  const entry = join(outDir, 'main', 'web.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const child = spawn(process.execPath, [entry, '--home', home, '--port', '0', ...extraArgs], {
     cwd: REPO_ROOT,
