@@ -194,7 +194,8 @@ export function ComparePane({ pane, assets, viewSync }: ComparePaneProps): React
       const { frames, index } = state;
       const near = [index + 1, index + 2, index - 1, index + 3].map((i) => frames[i]?.id).filter((id) => id !== undefined);
       // After the draw: decoding neighbours must not delay this frame.
-      setTimeout(() => live && assets.prefetch(near, { a: modelA, b: modelB }), 50);
+      // Their textures are uploaded as they arrive, so stepping onto one uploads nothing.
+      setTimeout(() => live && assets.prefetch(near, { a: modelA, b: modelB }, (next) => live && viewerRef.current?.preload(next)), 50);
     };
     const result = assets.layers(frameId, { a: modelA, b: modelB });
     // Cached frames are shown in this same task: that is what makes stepping instant.

@@ -155,6 +155,19 @@ export class PaneViewer {
     this.requestRender();
   }
 
+  /**
+   * Uploads the textures `layers` would draw in the current mode without drawing them, so
+   * that a later switch onto that frame costs a draw only (a 1024x512 frame's image and
+   * masks take longer to upload than to draw under SwiftShader).
+   */
+  preload(layers: PaneLayers): void {
+    if (this.disposed) return;
+    const pass = this.modePass(layers);
+    this.renderer.initTexture(this.textures.image(layers.image));
+    for (const mask of [pass.maskA, pass.maskB]) if (mask) this.renderer.initTexture(this.textures.grey(mask, 'class'));
+    if (pass.heat) this.renderer.initTexture(this.textures.grey(pass.heat, 'scalar'));
+  }
+
   getView(): ViewTransform {
     return this.view;
   }

@@ -62,9 +62,9 @@ export class FrameAssets {
     return detail !== undefined && this.assemble(detail, models, true) !== null;
   }
 
-  /** Starts loading frames the user is likely to step onto next. */
-  prefetch(frameIds: readonly number[], models: ModelPair): void {
-    for (const id of frameIds) void Promise.resolve(this.layers(id, models)).catch(() => {});
+  /** Starts loading frames the user is likely to step onto next; `loaded` gets each one's layers. */
+  prefetch(frameIds: readonly number[], models: ModelPair, loaded?: (layers: PaneLayers) => void): void {
+    for (const id of frameIds) void Promise.resolve(this.layers(id, models)).then(loaded, () => {});
   }
 
   clear(): void {
