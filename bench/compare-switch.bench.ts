@@ -5,7 +5,8 @@
  *            (a 1-pixel readPixels waits for it), for frames whose outputs the view has
  *            already fetched and decoded once. Budget: 50 ms median.
  *   both     the same with both panes stepping together (dashcam in split mode, sim in
- *            mask mode: the view's defaults).
+ *            mask mode: the view's defaults); and, once, onto frames never shown before,
+ *            BENCH_SETTLE_MS after the previous switch (the view prefetches neighbours).
  *   pan      one drag step on a 3840x2160 dashcam frame → drawn (both panes, as pan and
  *            zoom are linked by default), as frames per second; and how many textures the
  *            whole drag uploaded (it must be none: pan is a uniform change).
@@ -147,6 +148,8 @@ interface Side {
   readonly server: RunningServer;
   readonly browser: Browser;
   readonly seeded: SeededProject;
+  /** Switches onto frames never shown before, both panes, SETTLE_MS after the last. */
+  readonly firstVisit: number[];
 }
 
 interface Times {
@@ -182,17 +185,16 @@ async function openSide(name: string, outDir?: string): Promise<Side> {
     await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
     await waitForFrame(page, 'sim', seeded.sim[0]!.id);
     await page.getByTestId('frame-name-dashcam').click();
-    // Fetch and decode every frame once (what "cached outputs" means), both panes.
+    // Fetch and decode every frame once (what "cached outputs" means), both panes. These
+    // first visits are timed too: the view prefetches neighbours while the user looks.
+    await page.waitForTimeout(SETTLE_MS);
     await page.getByText('Step together').click();
-    for (let i = 1; i < FRAMES; i++) {
-      await page.keyboard.press('ArrowRight');
-      await waitForFrame(page, 'dashcam', seeded.dashcam[i]!.id);
-      await waitForFrame(page, 'sim', seeded.sim[i]!.id);
-    }
+    const firstVisit = (await timeSwitches(page, ['dashcam', 'sim'], Array<string>(FRAMES - 1).fill('ArrowRight'))).total;
+    await waitForFrame(page, 'sim', seeded.sim.at(-1)!.id);
     await page.keyboard.press('Home');
     await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
     await page.getByText('Step together').click();
-    return { name, home, server, browser, seeded };
+    return { name, home, server, browser, seeded, firstVisit };
   } catch (err) {
     await browser.close();
     await server.stop();
@@ -244,6 +246,7 @@ function report(side: Side, t: Times): void {
   line('  of which until the draw call (JS)', t.singleDrawCall);
   console.log(`textures uploaded during those switches: ${t.switchUploads} (all frames were shown once before)`);
   line('switch, both panes together', t.both);
+  line(`  first visits (prefetched ${SETTLE_MS} ms)`, side.firstVisit);
   line('pan step, 3840x2160 frame', t.pan);
   console.log(`4K drag: ${(1000 / panMedian).toFixed(1)} frames/s at the median step; textures uploaded: ${t.panUploads}`);
   if (side.browser.consoleErrors.length > 0) console.log('console errors:', side.browser.consoleErrors);
