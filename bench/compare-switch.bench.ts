@@ -5,8 +5,9 @@
  *            (a 1-pixel readPixels waits for it), for frames whose outputs the view has
  *            already fetched and decoded once. Budget: 50 ms median.
  *   both     the same with both panes stepping together (dashcam in split mode, sim in
- *            mask mode: the view's defaults); and, once, onto frames never shown before,
- *            BENCH_SETTLE_MS after the previous switch (the view prefetches neighbours).
+ *            mask mode: the view's defaults); and onto frames never shown in the page,
+ *            BENCH_SETTLE_MS after the previous switch (first visits: the view prefetches
+ *            neighbours meanwhile). Each round starts in a freshly loaded page.
  *   pan      one drag step on a 3840x2160 dashcam frame → drawn (both panes, as pan and
  *            zoom are linked by default), as frames per second; and how many textures the
  *            whole drag uploaded (it must be none: pan is a uniform change).
@@ -148,11 +149,11 @@ interface Side {
   readonly server: RunningServer;
   readonly browser: Browser;
   readonly seeded: SeededProject;
-  /** Switches onto frames never shown before, both panes, SETTLE_MS after the last. */
-  readonly firstVisit: number[];
 }
 
 interface Times {
+  /** Switches onto frames never shown in this page, both panes, SETTLE_MS after the last. */
+  firstVisit: number[];
   single: number[];
   singleDrawCall: number[];
   both: number[];
@@ -161,7 +162,7 @@ interface Times {
   panUploads: number;
 }
 
-/** A server and browser on a freshly seeded project, every frame shown once in both panes. */
+/** A server and browser on a freshly seeded project. */
 async function openSide(name: string, outDir?: string): Promise<Side> {
   const home = tempHome();
   const server = await startServer(home.path, ['--no-demo'], outDir);
@@ -182,19 +183,7 @@ async function openSide(name: string, outDir?: string): Promise<Side> {
     await page.addInitScript('window.__name = (fn) => fn;');
     await page.goto(server.url);
     await page.goto(`${server.origin}/#/compare`);
-    await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
-    await waitForFrame(page, 'sim', seeded.sim[0]!.id);
-    await page.getByTestId('frame-name-dashcam').click();
-    // Fetch and decode every frame once (what "cached outputs" means), both panes. These
-    // first visits are timed too: the view prefetches neighbours while the user looks.
-    await page.waitForTimeout(SETTLE_MS);
-    await page.getByText('Step together').click();
-    const firstVisit = (await timeSwitches(page, ['dashcam', 'sim'], Array<string>(FRAMES - 1).fill('ArrowRight'))).total;
-    await waitForFrame(page, 'sim', seeded.sim.at(-1)!.id);
-    await page.keyboard.press('Home');
-    await waitForFrame(page, 'dashcam', seeded.dashcam[0]!.id);
-    await page.getByText('Step together').click();
-    return { name, home, server, browser, seeded, firstVisit };
+    return { name, home, server, browser, seeded };
   } catch (err) {
     await browser.close();
     await server.stop();
@@ -203,9 +192,26 @@ async function openSide(name: string, outDir?: string): Promise<Side> {
   }
 }
 
-/** One round on one side: the dashcam pane alone, both panes together, then the 4K drag. */
+/**
+ * One round on one side, in a freshly loaded page: every frame shown once with both panes
+ * stepping (first visits; it also makes the outputs "cached"), the dashcam pane alone, both
+ * panes together, then the 4K drag.
+ */
 async function round(side: Side, into: Times): Promise<void> {
   const { page } = side.browser;
+  const { dashcam, sim } = side.seeded;
+  await page.reload();
+  await waitForFrame(page, 'dashcam', dashcam[0]!.id);
+  await waitForFrame(page, 'sim', sim[0]!.id);
+  await page.getByTestId('frame-name-dashcam').click();
+  await page.waitForTimeout(1000);
+  await page.getByText('Step together').click();
+  into.firstVisit.push(...(await timeSwitches(page, ['dashcam', 'sim'], Array<string>(FRAMES - 1).fill('ArrowRight'))).total);
+  await page.keyboard.press('Home');
+  await waitForFrame(page, 'dashcam', dashcam[0]!.id);
+  await waitForFrame(page, 'sim', sim[0]!.id);
+  await page.getByText('Step together').click();
+
   const sweep = (n: number) => [...Array<string>(n - 1).fill('ArrowRight'), ...Array<string>(n - 1).fill('ArrowLeft')];
   const uploads = () => page.getByTestId('canvas-dashcam').getAttribute('data-texture-uploads').then(Number);
   const uploadsBefore = await uploads();
@@ -217,7 +223,7 @@ async function round(side: Side, into: Times): Promise<void> {
   into.both.push(...(await timeSwitches(page, ['dashcam', 'sim'], sweep(FRAMES))).total);
   await page.getByText('Step together').click();
 
-  const last = side.seeded.dashcam.at(-1)!;
+  const last = dashcam.at(-1)!;
   await page.getByTestId('frame-name-dashcam').click();
   await page.keyboard.press('End');
   await waitForFrame(page, 'dashcam', last.id);
@@ -225,10 +231,6 @@ async function round(side: Side, into: Times): Promise<void> {
   const pan = await timePan(page);
   into.pan.push(...pan.times);
   into.panUploads += pan.uploads;
-  // Back to the first frame, fitted, for the next round.
-  await page.getByTestId('canvas-dashcam').dblclick({ position: { x: 20, y: 20 } });
-  await page.keyboard.press('Home');
-  await waitForFrame(page, 'dashcam', side.seeded.dashcam[0]!.id);
 }
 
 function line(label: string, times: number[]): void {
@@ -244,9 +246,9 @@ function report(side: Side, t: Times): void {
   console.log(`\n${side.name}:`);
   line('switch, dashcam pane (1024x512)', t.single);
   line('  of which until the draw call (JS)', t.singleDrawCall);
-  console.log(`textures uploaded during those switches: ${t.switchUploads} (all frames were shown once before)`);
+  console.log(`textures uploaded during those switches: ${t.switchUploads} (every frame was shown or prefetched before)`);
   line('switch, both panes together', t.both);
-  line(`  first visits (prefetched ${SETTLE_MS} ms)`, side.firstVisit);
+  line(`  first visits (prefetched ${SETTLE_MS} ms)`, t.firstVisit);
   line('pan step, 3840x2160 frame', t.pan);
   console.log(`4K drag: ${(1000 / panMedian).toFixed(1)} frames/s at the median step; textures uploaded: ${t.panUploads}`);
   if (side.browser.consoleErrors.length > 0) console.log('console errors:', side.browser.consoleErrors);
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
   try {
     sides.push(await openSide('this build'));
     if (BASELINE) sides.push(await openSide(`baseline ${BASELINE}`, BASELINE));
-    const times = sides.map((): Times => ({ single: [], singleDrawCall: [], both: [], pan: [], switchUploads: 0, panUploads: 0 }));
+    const times = sides.map((): Times => ({ firstVisit: [], single: [], singleDrawCall: [], both: [], pan: [], switchUploads: 0, panUploads: 0 }));
     const loads: number[] = [];
     // Opening a side leaves its server busy for a while (thumbnails); let that pass, then
     // take the sides in ABBA order so neither always runs just after the other.
@@ -279,6 +281,7 @@ async function main(): Promise<void> {
       const ratio = (pick: (t: Times) => number[]) => quantile(pick(times[0]!), 0.5) / quantile(pick(times[1]!), 0.5);
       console.log(`\nRATIO compare-switch single: ${ratio((t) => t.single).toFixed(2)} (this build / baseline, median)`);
       console.log(`RATIO compare-switch both: ${ratio((t) => t.both).toFixed(2)}`);
+      console.log(`RATIO compare-switch first-visit: ${ratio((t) => t.firstVisit).toFixed(2)}`);
       console.log(`RATIO compare-switch pan: ${ratio((t) => t.pan).toFixed(2)}`);
     }
   } finally {
