@@ -138,6 +138,17 @@ def main() -> int:
         cm = augment.class_mix_masks(torch.tensor([[[0, 0, 1, 1, 255, 2]]]))[0, 0, 0].tolist()
         check(cm[4] == 0 and cm[0] == cm[1] and cm[2] == cm[3] and sum({0: cm[0], 1: cm[2], 2: cm[5]}.values()) == 2,
               "ClassMix pastes half of the present classes (rounded up), never ignored pixels")
+        mean, std = (0.5, 0.4, 0.3), (0.2, 0.25, 0.3)
+        gen = torch.Generator().manual_seed(0)
+        src = 0.45 + 0.1 * torch.rand(2, 3, 16, 32, generator=gen)  # RGB in [0.45, 0.55]: no clamping below
+        tgt = 0.3 + 0.1 * torch.rand(2, 3, 16, 32, generator=gen)
+        norm = lambda rgb: (rgb - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+        fda = augment.fda_to_target(norm(src), norm(tgt), 0.1, mean, std)
+        rgb = fda * torch.tensor(std).view(1, 3, 1, 1) + torch.tensor(mean).view(1, 3, 1, 1)
+        check(torch.allclose(rgb.mean(dim=(2, 3)), tgt.mean(dim=(2, 3)), atol=1e-4)
+              and torch.allclose(augment.fda_to_target(norm(src), norm(src), 0.1, mean, std), norm(src), atol=1e-4)
+              and not torch.allclose(rgb, tgt, atol=1e-2),
+              "FDA gives source frames the target's low frequencies (mean colour) and keeps the rest")
 
         src = train(Config(method="source_only", iterations=6, multi_level=True, **base))
         check((src / "best.pt").exists() and (src / "config.json").exists(), "source_only: best.pt + config.json")
@@ -170,7 +181,7 @@ def main() -> int:
         adv = train(Config(method="advent", iterations=3, init=init, lambda_ent=0.001, **base))
         st = train(Config(method="self_training", iterations=3, init=init, **base))
         mix = train(Config(method="dacs", iterations=3, init=init, ema_decay=0.99, pseudo_threshold=0.968,
-                           aug_source=True, aug_grey_p=0.5, **base))
+                           aug_source=True, aug_grey_p=0.5, fda_beta=0.05, **base))
         check(all((r / "best.pt").exists() for r in (ada, adv, st, mix)), "adaptsegnet, advent, self_training, dacs ran")
 
         for run in (src, ada):

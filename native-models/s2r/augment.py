@@ -75,3 +75,23 @@ def strong_photometric(x: torch.Tensor, mean, std, strength: float = 0.2, grey_p
             rgb = _gaussian_blur(rgb[None], 0.15 + torch.rand(()).item())[0]
         out.append((rgb - m) / s)
     return torch.stack(out)
+
+
+def fda_to_target(xs: torch.Tensor, xt: torch.Tensor, beta: float, mean, std) -> torch.Tensor:
+    """FDA (Yang & Soatto 2020): each source frame takes the low-frequency amplitude spectrum of a
+    target frame (a square of half-size beta * min(H, W) around zero frequency) and keeps its own
+    phase, so it gets the target's colour cast, exposure, haze and vignetting while its edges, and
+    hence its labels, stay where they were. Source frame i takes target frame i of the batch."""
+    m = torch.tensor(mean, dtype=xs.dtype, device=xs.device).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=xs.dtype, device=xs.device).view(1, 3, 1, 1)
+    fs = torch.fft.fft2(xs * s + m)
+    amp_t = torch.fft.fft2(xt * s + m).abs()
+    amp = fs.abs().clone()
+    h, w = xs.shape[-2:]
+    b = max(1, int(min(h, w) * beta))
+    # Unshifted spectrum: the low frequencies sit in the four corners.
+    for rows in (slice(0, b), slice(h - b, h)):
+        for cols in (slice(0, b), slice(w - b, w)):
+            amp[..., rows, cols] = amp_t[..., rows, cols]
+    rgb = torch.fft.ifft2(torch.polar(amp, fs.angle())).real.clamp(0, 1)
+    return (rgb - m) / s

@@ -76,6 +76,8 @@ class Config:
     aug_strength: float = 0.2  # strong photometric augmentation (dacs' mixed images): jitter range, paper 0.2
     aug_grey_p: float = 0.0  # ... and the chance a frame is made grey
     aug_source: bool = False  # apply it to the source batches too (any method): domain randomisation
+    fda_beta: float = 0.0  # adapted methods: FDA, source frames take a target frame's low-frequency
+    #                        amplitude (half-size beta * min(H, W)); paper 0.01-0.09, 0 = off
 
     # --- loop ------------------------------------------------------------------------------------
     log_every: int = 10

@@ -94,6 +94,8 @@ def recipe(cfg) -> str:
     parts = [cfg.method]
     if cfg.aug_source:
         parts.append(f"source photometric aug ({cfg.aug_strength:g}, grey {cfg.aug_grey_p:g})")
+    if getattr(cfg, "fda_beta", 0):
+        parts.append(f"FDA ({cfg.fda_beta:g})")
     if cfg.adabn_frames:
         parts.append(f"AdaBN ({cfg.adabn_frames} frames)")
     return " + ".join(parts)

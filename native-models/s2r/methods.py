@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .augment import class_mix_masks, strong_photometric
+from .augment import class_mix_masks, fda_to_target, strong_photometric
 from .classes import IGNORE, NUM_CLASSES
 from .discriminator import SOURCE_LABEL, TARGET_LABEL
 
@@ -63,6 +63,17 @@ def photometric(x, cfg):
     return strong_photometric(x, cfg.mean, cfg.std, cfg.aug_strength, cfg.aug_grey_p)
 
 
+def source_and_target(ctx: StepContext):
+    """A sim batch and a dashcam batch for the adapted methods; with fda_beta the sim frames first
+    take the dashcam frames' low-frequency spectrum (FDA), then the photometric augmentation."""
+    cfg = ctx.cfg
+    xs, ys = next(ctx.labelled)
+    xt, _ = next(ctx.target)
+    if cfg.fda_beta > 0:
+        xs = fda_to_target(xs, xt, cfg.fda_beta, cfg.mean, cfg.std)
+    return xs, ys, xt
+
+
 def supervised(ctx: StepContext) -> dict:
     """source_only (CE on sim) and oracle (CE on labelled dashcam train) differ only in data."""
     cfg = ctx.cfg
@@ -86,8 +97,7 @@ def _adversarial(ctx: StepContext, d_input: Callable) -> dict:
     """AdaptSegNet's alternating update, shared with ADVENT (which only changes what D sees)."""
     cfg, model = ctx.cfg, ctx.model
     ml = cfg.multi_level
-    xs, ys = next(ctx.labelled)
-    xt, _ = next(ctx.target)
+    xs, ys, xt = source_and_target(ctx)
     if cfg.aug_source:
         xs = photometric(xs, cfg)
     discs = ctx.discs
@@ -175,8 +185,7 @@ def ema_update(teacher, student, decay):
 def self_training(ctx: StepContext) -> dict:
     """Mean teacher: the EMA teacher labels target crops, the student learns them plus source CE."""
     cfg = ctx.cfg
-    xs, ys = next(ctx.labelled)
-    xt, _ = next(ctx.target)
+    xs, ys, xt = source_and_target(ctx)
     if cfg.aug_source:
         xs = photometric(xs, cfg)
     ctx.teacher.eval()
@@ -198,8 +207,7 @@ def dacs(ctx: StepContext) -> dict:
     the mixed batch gets colour jitter and blur. Mixing stops the student from learning the
     teacher's own errors on target-only images, the usual failure of plain self-training."""
     cfg = ctx.cfg
-    xs, ys = next(ctx.labelled)
-    xt, _ = next(ctx.target)
+    xs, ys, xt = source_and_target(ctx)
     ctx.teacher.eval()
     with torch.no_grad():
         conf, pl = F.softmax(ctx.teacher(xt), dim=1).max(dim=1)
