@@ -103,21 +103,25 @@ describe(`crash safety (seed ${SEED})`, () => {
       for (let k = 0; k < KILLS[phase]; k++) {
         const child = startChild(command, home, dir, phase);
         await child.ready;
-        const remaining = totals[phase] - last.total;
-        if (rng.next() < 0.4) {
-          // Anywhere: start-up, listing, the first batch.
-          setTimeout(child.kill, rng.below(250));
-        } else {
-          // Somewhere in what is left, between two commits.
-          const target = last.total + 1 + rng.below(Math.max(1, Math.floor(remaining / (KILLS[phase] - k + 1))));
-          const jitter = rng.below(15);
+        // The kills to come each get a share of what is left, so none finds the work done.
+        const share = Math.max(1, Math.floor((totals[phase] - last.total) / (KILLS[phase] - k + 1)));
+        const killAt = (target: number, delay: number) => {
           let armed = false;
           child.onCommitted((n) => {
             if (n >= target && !armed) {
               armed = true;
-              setTimeout(child.kill, jitter);
+              setTimeout(child.kill, delay);
             }
           });
+        };
+        if (rng.next() < 0.4) {
+          // Anywhere: start-up, listing, the first batch; on a fast machine the share's end
+          // comes first, and the kill with it.
+          setTimeout(child.kill, rng.below(250));
+          killAt(last.total + share, 0);
+        } else {
+          // Somewhere in this share, between two commits.
+          killAt(last.total + 1 + rng.below(share), rng.below(15));
         }
         const exit = await child.exit;
         expect(exit.signal, `kill ${k}: the child finished first (exit ${exit.code}) ${child.stderr()}`).toBe('SIGKILL');
