@@ -156,24 +156,25 @@ def main() -> int:
         check(any(e["type"] == "val" and "dashcam_val" in e for e in log), "validation on dashcam val logged")
 
         # resume: crash a run at iteration 3, resume, compare with the uninterrupted run
-        orig = methods.STEPS["source_only"]
-        calls = {"n": 0}
+        def crashed_then_resumed(steps, **cfg):
+            method, orig, calls = cfg["method"], methods.STEPS[cfg["method"]], {"n": 0}
 
-        def crashing(ctx):
-            calls["n"] += 1
-            if calls["n"] > 3:
-                raise RuntimeError("simulated crash")
-            return orig(ctx)
-        methods.STEPS["source_only"] = crashing
-        try:
-            train(Config(method="source_only", iterations=6, multi_level=True, run_name="crash", **base))
-        except RuntimeError:
-            pass
-        finally:
-            methods.STEPS["source_only"] = orig
-        train(Config(method="source_only", iterations=6, multi_level=True, run_name="crash", resume=True, **base))
+            def crashing(ctx):
+                calls["n"] += 1
+                if calls["n"] > steps:
+                    raise RuntimeError("simulated crash")
+                return orig(ctx)
+            methods.STEPS[method] = crashing
+            try:
+                train(Config(**cfg))
+            except RuntimeError:
+                pass
+            finally:
+                methods.STEPS[method] = orig
+            return load_ckpt(train(Config(resume=True, **cfg)) / "last.pt")
+
         a = load_ckpt(src / "last.pt")["model"]
-        b = load_ckpt(runs / "crash/last.pt")["model"]
+        b = crashed_then_resumed(3, method="source_only", iterations=6, multi_level=True, run_name="crash", **base)["model"]
         check(all(torch.equal(a[k], b[k]) for k in a), "resume after a crash reproduces the same weights")
 
         init = str(src / "best.pt")
@@ -183,6 +184,13 @@ def main() -> int:
         mix = train(Config(method="dacs", iterations=3, init=init, ema_decay=0.99, pseudo_threshold=0.968,
                            aug_source=True, aug_grey_p=0.5, fda_beta=0.05, **base))
         check(all((r / "best.pt").exists() for r in (ada, adv, st, mix)), "adaptsegnet, advent, self_training, dacs ran")
+        bal = dict(method="dacs", init=init, pseudo_balance=0.5, iterations=5, **base)
+        full = load_ckpt(train(Config(run_name="bal_full", **bal)) / "last.pt")
+        prior = full["step_state"]["target_prior"]
+        check(prior.shape == (19,) and abs(float(prior.sum()) - 1) < 1e-4, "pseudo_balance keeps the teacher's running class prior in last.pt")
+        cut = crashed_then_resumed(4, run_name="bal_cut", **bal)
+        check(torch.equal(cut["step_state"]["target_prior"], prior) and all(torch.equal(cut["model"][k], v) for k, v in full["model"].items()),
+              "a crashed-then-resumed pseudo_balance run ends with the same prior and weights as an uninterrupted one")
 
         for run in (src, ada):
             for split in ("sim_val", "dashcam_val", "dashcam_test"):

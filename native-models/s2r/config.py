@@ -72,6 +72,10 @@ class Config:
     ema_decay: float = 0.999  # 1.0 keeps the teacher fixed (classic offline pseudo-labelling)
     pseudo_threshold: float = 0.9  # a pixel is always kept above this confidence ... (dacs: paper 0.968)
     pseudo_portion: float = 0.5  # ... and per class the most confident half is kept (CBST-style)
+    pseudo_balance: float = 0.0  # teacher probabilities times (running mean prediction)^-balance before the
+    #                              argmax: classes the teacher under-predicts on the target keep their pixels
+    #                              instead of losing them to the big classes (0 = off; 0.5 measured best)
+    pseudo_prior_momentum: float = 0.99  # EMA of the teacher's per-class mean prediction on target batches
     lambda_st: float = 1.0
     aug_strength: float = 0.2  # strong photometric augmentation (dacs' mixed images): jitter range, paper 0.2
     aug_grey_p: float = 0.0  # ... and the chance a frame is made grey

@@ -236,9 +236,12 @@ class SeededSampler(torch.utils.data.Sampler):
 def endless_loader(dataset: TrainSet, cfg, stream: int, start_iter: int, device=None):
     sampler = SeededSampler(len(dataset), cfg.seed, stream, start_iter * cfg.batch_size)
     cuda = device is not None and torch.device(device).type == "cuda"
+    # Its own generator: a DataLoader iterator otherwise draws its base seed from the global RNG,
+    # which a resumed run has just restored, so every augmentation after a resume came out shifted.
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=cfg.batch_size, sampler=sampler, num_workers=cfg.num_workers,
-        persistent_workers=cfg.num_workers > 0, drop_last=True, pin_memory=cuda)
+        persistent_workers=cfg.num_workers > 0, drop_last=True, pin_memory=cuda,
+        generator=torch.Generator().manual_seed(cfg.seed * 7919 + stream))
     if device is None or torch.device(device).type == "cpu":
         return iter(loader)
     return ((x.to(device, non_blocking=True), y.to(device, non_blocking=True)) for x, y in loader)

@@ -96,6 +96,8 @@ def recipe(cfg) -> str:
         parts.append(f"source photometric aug ({cfg.aug_strength:g}, grey {cfg.aug_grey_p:g})")
     if getattr(cfg, "fda_beta", 0):
         parts.append(f"FDA ({cfg.fda_beta:g})")
+    if getattr(cfg, "pseudo_balance", 0) and cfg.method in ("dacs", "self_training"):
+        parts.append(f"class-balanced teacher ({cfg.pseudo_balance:g})")
     if cfg.adabn_frames:
         parts.append(f"AdaBN ({cfg.adabn_frames} frames)")
     return " + ".join(parts)

@@ -24,6 +24,7 @@ class StepContext:
     discs: Dict[str, nn.Module] = field(default_factory=dict)  # "main" and, multi-level, "aux"
     opt_d: Optional[torch.optim.Optimizer] = None
     teacher: Optional[nn.Module] = None
+    state: Dict[str, torch.Tensor] = field(default_factory=dict)  # running statistics, saved in last.pt
 
 
 # ---------------------------------------------------------------------------- losses
@@ -172,6 +173,27 @@ def pseudo_labels(teacher_logits, threshold, portion):
 
 
 @torch.no_grad()
+def teacher_probabilities(ctx: StepContext, xt):
+    """The teacher's softmax on target frames; with `pseudo_balance` each class is scaled by its running
+    mean prediction to the power -balance and renormalised. A class the teacher rarely predicts on
+    the target (our dashcam's tree canopies, which it calls building) keeps the pixels where it
+    comes close, instead of being argmaxed away and then unlearned by the student: the collapse
+    plain self-training shows on classes whose look and frequency both shift (CBST, Zou et al. 2018,
+    balances the same way with per-class thresholds)."""
+    cfg = ctx.cfg
+    ctx.teacher.eval()
+    p = F.softmax(ctx.teacher(xt), dim=1)
+    if cfg.pseudo_balance <= 0:
+        return p
+    batch = p.mean(dim=(0, 2, 3))
+    prior = ctx.state.get("target_prior")
+    prior = batch if prior is None else cfg.pseudo_prior_momentum * prior + (1 - cfg.pseudo_prior_momentum) * batch
+    ctx.state["target_prior"] = prior
+    q = p * prior.clamp_min(1e-3).pow(-cfg.pseudo_balance).view(1, -1, 1, 1)
+    return q / q.sum(dim=1, keepdim=True)
+
+
+@torch.no_grad()
 def ema_update(teacher, student, decay):
     for tp, sp in zip(teacher.parameters(), student.parameters()):
         tp.mul_(decay).add_(sp.detach(), alpha=1 - decay)
@@ -188,8 +210,7 @@ def self_training(ctx: StepContext) -> dict:
     xs, ys, xt = source_and_target(ctx)
     if cfg.aug_source:
         xs = photometric(xs, cfg)
-    ctx.teacher.eval()
-    pl = pseudo_labels(ctx.teacher(xt), cfg.pseudo_threshold, cfg.pseudo_portion)
+    pl = pseudo_labels(teacher_probabilities(ctx, xt).log(), cfg.pseudo_threshold, cfg.pseudo_portion)
     ctx.opt.zero_grad(set_to_none=True)
     ls = seg_ce(ctx.model(xs), ys)
     lt = seg_ce(ctx.model(xt), pl)
@@ -208,9 +229,8 @@ def dacs(ctx: StepContext) -> dict:
     teacher's own errors on target-only images, the usual failure of plain self-training."""
     cfg = ctx.cfg
     xs, ys, xt = source_and_target(ctx)
-    ctx.teacher.eval()
     with torch.no_grad():
-        conf, pl = F.softmax(ctx.teacher(xt), dim=1).max(dim=1)
+        conf, pl = teacher_probabilities(ctx, xt).max(dim=1)
         weight_t = (conf >= cfg.pseudo_threshold).float().mean(dim=(1, 2), keepdim=True).expand_as(conf)
         m = class_mix_masks(ys)
         xm = photometric(m * xs + (1 - m) * xt, cfg)

@@ -142,13 +142,16 @@ def train(cfg: Config) -> Path:
           + f"; {cfg.threads} threads, batch {cfg.batch_size}, {cfg.input_size[0]}x{cfg.input_size[1]}", flush=True)
 
     ctx = StepContext(cfg, model, opt, labelled, target, discs, opt_d, teacher)
+    if cfg.resume:
+        ctx.state.update(ck.get("step_state") or {})
     step_fn = STEPS[cfg.method]
 
     def state(it):
         return {"model": model.state_dict(), "discs": {k: d.state_dict() for k, d in discs.items()},
                 "opt": opt.state_dict(), "opt_d": opt_d.state_dict() if opt_d else None,
                 "teacher": teacher.state_dict() if teacher is not None else None,
-                "iteration": it, "best": best, "config": cfg.to_dict(), "torch_rng": torch.get_rng_state()}
+                "step_state": ctx.state, "iteration": it, "best": best, "config": cfg.to_dict(),
+                "torch_rng": torch.get_rng_state()}
 
     stop = _StopFlag()
     window, step_time, it = [], 0.0, start
