@@ -13,6 +13,8 @@ USAGE = """usage: python3 -m s2r COMMAND [--key value ...]
   export    --checkpoint CKPT [--name NAME] [--out_dir DIR] [--ref_frames FILE,FILE|DIR] [--ref_count N]
             [--disc_name NAME] [--disc_from CKPT]
   report    [--runs DIR] [--readme PATH] [--checkpoint best|last]
+  pseudo    --checkpoint CKPT [--split dashcam_val] [--balance 0,0.25,0.5,0.75,1] [--every 5]
+            (pseudo-label quality of a teacher at each pseudo_balance)
   adabn     --checkpoint CKPT --out CKPT [--frames N]   (re-estimate BatchNorm statistics on target frames)
   config    print the default config (or --config base.json merged with overrides) as JSON"""
 
@@ -86,8 +88,20 @@ def cmd_adabn(argv):
     print(json.dumps(adabn(extra["checkpoint"], extra["out"], frames=int(extra.get("frames", 512)), overrides=overrides)))
 
 
+def cmd_pseudo(argv):
+    overrides, extra = parse_overrides(argv, ("checkpoint", "split", "balance", "every"))
+    if "checkpoint" not in extra:
+        raise SystemExit("pseudo needs --checkpoint")
+    from .pseudo_probe import probe
+    balances = [float(b) for b in str(extra.get("balance", "0,0.25,0.5,0.75,1")).split(",")]
+    for r in probe(extra["checkpoint"], str(extra.get("split", "dashcam_val")), balances, int(extra.get("every", 5)), overrides):
+        print(f"balance {r['balance']:g}: mIoU {100 * r['miou']:.1f} on {r['n_images']} frames; "
+              + ", ".join(f"{k} {100 * r['iou'][k]:.1f}" for k in ("road", "building", "vegetation", "terrain", "sky")))
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export,
-            "report": cmd_report, "config": cmd_config, "adabn": cmd_adabn}
+            "report": cmd_report, "config": cmd_config, "adabn": cmd_adabn,
+            "pseudo": cmd_pseudo}
 
 
 def main(argv=None):

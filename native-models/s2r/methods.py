@@ -189,7 +189,12 @@ def teacher_probabilities(ctx: StepContext, xt):
     prior = ctx.state.get("target_prior")
     prior = batch if prior is None else cfg.pseudo_prior_momentum * prior + (1 - cfg.pseudo_prior_momentum) * batch
     ctx.state["target_prior"] = prior
-    q = p * prior.clamp_min(1e-3).pow(-cfg.pseudo_balance).view(1, -1, 1, 1)
+    return balance_probabilities(p, prior, cfg.pseudo_balance)
+
+
+def balance_probabilities(p, prior, power):
+    """p (N, C, H, W) scaled per class by prior^-power (floored at 0.1%), renormalised over C."""
+    q = p * prior.clamp_min(1e-3).pow(-power).view(1, -1, 1, 1)
     return q / q.sum(dim=1, keepdim=True)
 
 
