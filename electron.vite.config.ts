@@ -14,6 +14,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'main/electron/shell.ts'),
           web: resolve(__dirname, 'main/web/cli.ts'),
+          // Loaded by FramePreparer as a worker thread, from beside the entry that needs it.
+          prepareWorker: resolve(__dirname, 'main/inference/prepareWorker.ts'),
         },
         external: nativeModules,
       },

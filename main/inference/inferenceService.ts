@@ -6,7 +6,7 @@ import { resolveInside } from '../services/safePath';
 import { predictionPaths, readGreyPng, writeGreyPng } from './frameOutputs';
 import type { ModelRecord, ModelService } from './modelService';
 import { disagreement, mean, quantize, resizeMap, upsampleLabels } from './postprocess';
-import { decodeFrame, toTensorData } from './preprocess';
+import { FramePreparer } from './framePrep';
 import { RunStore, sqlFrameSource, type FrameRef, type FrameSource, type PredictionRow, type RunRecord } from './runStore';
 import type { DiscriminatorSession, SegmentationSession } from './sessions';
 
@@ -32,6 +32,8 @@ export interface InferenceDeps {
   readonly cacheDir: string;
   readonly models: ModelService;
   readonly frames?: FrameSource;
+  /** Decodes frames off the main thread by default; tests pass one that runs in-thread. */
+  readonly preparer?: FramePreparer;
 }
 
 interface Plan {
@@ -81,16 +83,18 @@ const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ o
  * entropy and the discriminator's map at model resolution, as 8-bit PNGs in the project cache,
  * indexed in SQLite with per-frame statistics. A frame is committed in one transaction after its
  * files are written, and committed frames are skipped, so a run killed at any point resumes
- * without redoing or losing a frame. Decoding the next frame and encoding the previous one
+ * without redoing or losing a frame. Decoding the next frames (on a worker thread) and encoding the previous one
  * overlap with inference on the current one.
  */
 export class InferenceService {
   private readonly store: RunStore;
   private readonly frameSource: FrameSource;
+  private readonly preparer: FramePreparer;
 
   constructor(private readonly deps: InferenceDeps) {
     this.store = new RunStore(deps.db);
     this.frameSource = deps.frames ?? sqlFrameSource(deps.db);
+    this.preparer = deps.preparer ?? new FramePreparer();
   }
 
   createRun(datasetId: number, modelIds: readonly number[]): number {
@@ -154,7 +158,7 @@ export class InferenceService {
       ctx.progress(skipped, frames.length);
       if (skipped > 0) ctx.log(`${frames.length - work.length} of ${frames.length} frames already done; resuming`);
 
-      // Decoding runs PREFETCH frames ahead and commits trail behind, both in libuv's pool, so
+      // Decoding runs PREFETCH frames ahead on the preparer's worker and commits trail behind in libuv's pool, so
       // neither waits on the other nor on inference; commits still finish in frame order.
       const prepare = (k: number) => settle(this.prepare(work[k]!.frame, work[k]!.needs, plan));
       const ahead = work.slice(0, PREFETCH).map((_, k) => prepare(k));
@@ -210,6 +214,7 @@ export class InferenceService {
 
   dispose(): void {
     // sessions belong to ModelService, which the project scope disposes
+    if (!this.deps.preparer) this.preparer.dispose();
   }
 
   private async plan(run: RunRecord): Promise<Plan> {
@@ -243,20 +248,12 @@ export class InferenceService {
     return plan.segs.filter((s) => needs.has(s.model.id) || (discNeeded && s.model.id === plan.disc!.feederId));
   }
 
-  /** Decodes and normalises one frame for every model that will see it (libuv pool, off the main thread). */
+  /** Decodes and normalises one frame for every model that will see it, on the preparer's worker thread. */
   private async prepare(frame: FrameRef, needs: ReadonlySet<number>, plan: Plan): Promise<Prepared> {
-    const inputs = new Map<number, Float32Array>();
-    const decoded = new Map<string, ReturnType<typeof decodeFrame>>();
-    let size = { width: 0, height: 0 };
-    for (const { model } of this.segsToRun(needs, plan)) {
-      const { height, width } = model.card.inputSize;
-      const key = `${height}x${width}`;
-      if (!decoded.has(key)) decoded.set(key, decodeFrame(frame.path, height, width));
-      const d = await decoded.get(key)!;
-      size = { width: d.width, height: d.height };
-      inputs.set(model.id, toTensorData(d.rgb, width, height, model.card.normalization));
-    }
-    return { frame, needs, ...size, inputs };
+    const models = this.segsToRun(needs, plan).map((s) => s.model);
+    const specs = models.map((m) => ({ height: m.card.inputSize.height, width: m.card.inputSize.width, norm: m.card.normalization }));
+    const { width, height, inputs } = await this.preparer.prepare(frame.path, specs);
+    return { frame, needs, width, height, inputs: new Map(models.map((m, k) => [m.id, inputs[k]!])) };
   }
 
   private async infer(p: Prepared, plan: Plan): Promise<FrameResult> {

@@ -1,0 +1,79 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../../common/errors';
+import { FramePreparer, prepareFrame, type InputSpec } from '../../../main/inference/framePrep';
+import { makeTempDir } from '../../helpers/tempDir';
+import { writeFrame } from './helpers';
+
+const IMAGENET: InputSpec['norm'] = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const SPECS: InputSpec[] = [
+  { height: 128, width: 256, norm: IMAGENET },
+  { height: 96, width: 160, norm: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
+  { height: 128, width: 256, norm: { mean: [0, 0, 0], std: [1, 1, 1] } },
+];
+
+describe('FramePreparer: frames decoded on a worker thread', () => {
+  const tmp = makeTempDir('s2r-prep-');
+  const frames: string[] = [];
+  let preparer: FramePreparer;
+
+  beforeAll(async () => {
+    for (let i = 0; i < 6; i++) {
+      const png = join(tmp.path, `f${i}.png`);
+      await writeFrame(png, 640 + 16 * i, 320, i + 1);
+      frames.push(png);
+    }
+    const jpg = join(tmp.path, 'f6.jpg');
+    await sharp(frames[0]).jpeg({ quality: 85 }).toFile(jpg);
+    frames.push(jpg);
+    preparer = new FramePreparer();
+  });
+  afterAll(() => {
+    preparer.dispose();
+    tmp.cleanup();
+  });
+
+  it('gives the same tensors as preparing on this thread, in the order asked, from a real worker', async () => {
+    const viaWorker = await Promise.all(frames.map((f) => preparer.prepare(f, SPECS)));
+    expect(preparer.where).toBe('worker');
+    for (const [k, f] of frames.entries()) {
+      const here = await prepareFrame(f, SPECS);
+      const got = viaWorker[k]!;
+      expect([got.width, got.height]).toEqual([here.width, here.height]);
+      expect(got.width).toBe(k < 6 ? 640 + 16 * k : 640);
+      expect(got.inputs.map((t) => t.length)).toEqual([3 * 128 * 256, 3 * 96 * 160, 3 * 128 * 256]);
+      for (let s = 0; s < SPECS.length; s++) expect(Buffer.from(got.inputs[s]!.buffer).equals(Buffer.from(here.inputs[s]!.buffer))).toBe(true);
+    }
+  });
+
+  it('hands back a bad frame as an AppError naming the file, and goes on', async () => {
+    const empty = join(tmp.path, 'empty.png');
+    const truncated = join(tmp.path, 'truncated.jpg');
+    writeFileSync(empty, '');
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(truncated, readFileSync(frames[6]!).subarray(0, 100));
+    for (const bad of [empty, truncated]) {
+      const err = await preparer.prepare(bad, SPECS).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe('BAD_DATASET');
+      expect((err as AppError).message).toContain(bad);
+    }
+    const after = await preparer.prepare(frames[1]!, SPECS.slice(0, 1));
+    expect(after.inputs).toHaveLength(1);
+    expect(preparer.where).toBe('worker');
+  });
+
+  it('finishes on this thread what a worker leaves when it stops', async () => {
+    const own = new FramePreparer();
+    const out = frames.map((f) => own.prepare(f, SPECS.slice(0, 1)));
+    own.dispose(); // terminates the worker with requests still out
+    const done = await Promise.all(out);
+    expect(own.where).toBe('main thread');
+    for (const [k, f] of frames.entries()) {
+      const here = await prepareFrame(f, SPECS.slice(0, 1));
+      expect(Buffer.from(done[k]!.inputs[0]!.buffer).equals(Buffer.from(here.inputs[0]!.buffer))).toBe(true);
+    }
+  });
+});
