@@ -20,12 +20,14 @@ sys.path.insert(0, str(HERE))
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from s2r import augment, data, methods, onnx_ref  # noqa: E402
 from s2r.classes import CLASSES, LUT  # noqa: E402
 from s2r.config import Config, parse_overrides  # noqa: E402
-from s2r.evaluate import evaluate_checkpoint, scores  # noqa: E402
+from s2r.evaluate import evaluate_checkpoint, load_checkpoint, scores  # noqa: E402
+from s2r.methods import tta_softmax  # noqa: E402
 from s2r.export import export  # noqa: E402
 from s2r.model import load_ckpt  # noqa: E402
 from s2r.report import report  # noqa: E402
@@ -123,8 +125,9 @@ def main() -> int:
         cfgr = Config(**base).resolved()
         check(len(data.target_frames(cfgr)) == 8 and len(data.target_items(cfgr, "test")) == 2,
               "dashcam train frames come from train sequences only")
-        check(parse_overrides(["--input_size", "128x256", "--resume"])[0] == {"input_size": (128, 256), "resume": True},
-              "CLI overrides parse")
+        check(parse_overrides(["--input_size", "128x256", "--resume", "--teacher_scales", "0.75,1,1.5"])[0]
+              == {"input_size": (128, 256), "resume": True, "teacher_scales": (0.75, 1.0, 1.5)},
+              "CLI overrides parse (fixed-size and any-length tuples)")
         conf = np.array([[5, 1, 0], [0, 0, 0], [2, 0, 3]])
         s = scores(np.pad(conf, ((0, 16), (0, 16))))
         check(abs(s["iou"]["road"] - 5 / 8) < 1e-9 and s["iou"]["sidewalk"] == 0 and np.isnan(s["iou"]["wall"])
@@ -180,7 +183,14 @@ def main() -> int:
         init = str(src / "best.pt")
         ada = train(Config(method="adaptsegnet", iterations=3, init=init, multi_level=True, lr=2.5e-4, **base))
         adv = train(Config(method="advent", iterations=3, init=init, lambda_ent=0.001, **base))
-        st = train(Config(method="self_training", iterations=3, init=init, **base))
+        st = train(Config(method="self_training", iterations=3, init=init, teacher_scales=(0.75, 1.0, 1.5), teacher_flip=True, **base))
+        net, _, _ = load_checkpoint(init)
+        x = torch.randn(2, 3, 32, 64)
+        with torch.no_grad():
+            plain, multi = tta_softmax(net, x), tta_softmax(net, x, (0.75, 1.0, 1.5), True)
+        check(torch.equal(plain, F.softmax(net(x), dim=1).detach()) and multi.shape == plain.shape
+              and torch.allclose(multi.sum(1), torch.ones(2, 32, 64), atol=1e-5) and not torch.allclose(multi, plain),
+              "the teacher's multi-scale + flip softmax is a distribution at the input size; one scale is the plain softmax")
         mix = train(Config(method="dacs", iterations=3, init=init, ema_decay=0.99, pseudo_threshold=0.968,
                            aug_source=True, aug_grey_p=0.5, fda_beta=0.05, **base))
         check(all((r / "best.pt").exists() for r in (ada, adv, st, mix)), "adaptsegnet, advent, self_training, dacs ran")
@@ -216,7 +226,6 @@ def main() -> int:
               and "source photometric aug" in mix_card["training"]["recipe"],
               "a self-trained model exports with the discriminator of its adversarial stage (--disc_from)")
 
-        from s2r.evaluate import load_checkpoint
         model, cfg, _ = load_checkpoint(ada / "best.pt")
         x = torch.randn(2, 3, 48, 80)  # another batch and size: the axes must be dynamic
         ref = onnx_ref.run(models / "adaptsegnet.onnx", {"input": x.numpy()})["logits"]

@@ -76,6 +76,8 @@ class Config:
     #                              argmax: classes the teacher under-predicts on the target keep their pixels
     #                              instead of losing them to the big classes (0 = off; 0.5 measured best)
     pseudo_prior_momentum: float = 0.99  # EMA of the teacher's per-class mean prediction on target batches
+    teacher_scales: Tuple[float, ...] = (1.0,)  # the teacher's softmax averaged over these input scales ...
+    teacher_flip: bool = False  # ... and their horizontal mirrors (multi-scale pseudo-labels, as CBST makes them)
     lambda_st: float = 1.0
     aug_strength: float = 0.2  # strong photometric augmentation (dacs' mixed images): jitter range, paper 0.2
     aug_grey_p: float = 0.0  # ... and the chance a frame is made grey
@@ -148,6 +150,10 @@ def _parse_value(f: dataclasses.Field, default, text: str):
         raise ValueError(f"--{f.name} expects true/false, got {text!r}")
     if isinstance(default, tuple):
         parts = [p for p in text.replace("x", ",").split(",") if p.strip()]
+        if "..." in str(f.type):  # Tuple[float, ...]: any count of the first default's type
+            if not parts:
+                raise ValueError(f"--{f.name} expects one or more values like 1,1.5, got {text!r}")
+            return tuple(type(default[0])(p) for p in parts)
         if len(parts) != len(default):
             raise ValueError(f"--{f.name} expects {len(default)} values like "
                              f"{'x'.join(str(v) for v in default)}, got {text!r}")
