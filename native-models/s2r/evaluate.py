@@ -98,10 +98,9 @@ def recipe(cfg) -> str:
         parts.append(f"FDA ({cfg.fda_beta:g})")
     if getattr(cfg, "pseudo_balance", 0) and cfg.method in ("dacs", "self_training"):
         parts.append(f"class-balanced teacher ({cfg.pseudo_balance:g})")
-    scales = tuple(getattr(cfg, "teacher_scales", (1.0,)))
-    if cfg.method in ("dacs", "self_training") and (scales != (1.0,) or getattr(cfg, "teacher_flip", False)):
-        tta = "scales " + ",".join(f"{s:g}" for s in scales)
-        parts.append(f"teacher TTA ({tta}{' + flip' if cfg.teacher_flip else ''})")
+    scales, flip = tuple(cfg.teacher_scales), cfg.teacher_flip
+    if cfg.method in ("dacs", "self_training") and (scales != (1.0,) or flip):
+        parts.append(f"teacher TTA (scales {','.join(f'{s:g}' for s in scales)}{' + flip' if flip else ''})")
     if cfg.adabn_frames:
         parts.append(f"AdaBN ({cfg.adabn_frames} frames)")
     return " + ".join(parts)
