@@ -26,8 +26,9 @@ from PIL import Image, ImageDraw  # noqa: E402
 from s2r import augment, data, methods, onnx_ref  # noqa: E402
 from s2r.classes import CLASSES, LUT  # noqa: E402
 from s2r.config import Config, parse_overrides  # noqa: E402
-from s2r.evaluate import evaluate_checkpoint, load_checkpoint, scores  # noqa: E402
-from s2r.methods import tta_softmax  # noqa: E402
+from s2r.evaluate import evaluate_checkpoint, load_checkpoint, recipe, scores  # noqa: E402
+from s2r.methods import balance_probabilities, tta_softmax  # noqa: E402
+from s2r.prior_correction import prior_correct  # noqa: E402
 from s2r.export import export  # noqa: E402
 from s2r.model import load_ckpt  # noqa: E402
 from s2r.report import report  # noqa: E402
@@ -202,6 +203,16 @@ def main() -> int:
         check(torch.equal(cut["step_state"]["target_prior"], prior) and all(torch.equal(cut["model"][k], v) for k, v in full["model"].items()),
               "a crashed-then-resumed pseudo_balance run ends with the same prior and weights as an uninterrupted one")
 
+        pc = prior_correct(ada / "best.pt", tmp / "prior.pt", balance=0.5, frames=4)
+        corrected, ccfg, cck = load_checkpoint(tmp / "prior.pt")
+        base_net, _, _ = load_checkpoint(ada / "best.pt")
+        x = torch.randn(2, 3, 32, 64)
+        with torch.no_grad():
+            want = balance_probabilities(F.softmax(base_net(x), 1), torch.tensor(cck["target_prior"]), 0.5).argmax(1)
+            got = corrected(x).argmax(1)
+        check(pc["frames"] == 4 and ccfg.prior_balance == 0.5 and (got == want).float().mean() >= 0.999
+              and "target prior correction (0.5, 4 frames)" in recipe(ccfg),
+              "prior correction folds prior^-balance into the classifier bias: same argmax as rebalanced probabilities")
         for run in (src, ada):
             for split in ("sim_val", "dashcam_val", "dashcam_test"):
                 res = evaluate_checkpoint(run / "best.pt", split)

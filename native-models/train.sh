@@ -20,7 +20,7 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
   exit 1
 fi
 case "$1" in
-  train|evaluate|export|report|config|adabn|pseudo) ;;
+  train|evaluate|export|report|config|adabn|pseudo|prior) ;;
   *) set -- train "$@" ;;
 esac
 exec "$PY" -W ignore::UserWarning -m s2r "$@"

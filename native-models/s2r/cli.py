@@ -16,6 +16,8 @@ USAGE = """usage: python3 -m s2r COMMAND [--key value ...]
   pseudo    --checkpoint CKPT [--split dashcam_val] [--balance 0,0.25,0.5,0.75,1] [--every 5]
             (pseudo-label quality of a teacher at each pseudo_balance)
   adabn     --checkpoint CKPT --out CKPT [--frames N]   (re-estimate BatchNorm statistics on target frames)
+  prior     --checkpoint CKPT --out CKPT [--balance 0.5] [--frames N]   (fold the target class prior^-balance
+            into the classifier bias, as the teachers' pseudo_balance does)
   config    print the default config (or --config base.json merged with overrides) as JSON"""
 
 
@@ -88,6 +90,15 @@ def cmd_adabn(argv):
     print(json.dumps(adabn(extra["checkpoint"], extra["out"], frames=int(extra.get("frames", 512)), overrides=overrides)))
 
 
+def cmd_prior(argv):
+    overrides, extra = parse_overrides(argv, ("checkpoint", "out", "balance", "frames"))
+    if "checkpoint" not in extra or "out" not in extra:
+        raise SystemExit("prior needs --checkpoint and --out")
+    from .prior_correction import prior_correct
+    print(json.dumps(prior_correct(extra["checkpoint"], extra["out"], balance=float(extra.get("balance", 0.5)),
+                                   frames=int(extra.get("frames", 512)), overrides=overrides)))
+
+
 def cmd_pseudo(argv):
     overrides, extra = parse_overrides(argv, ("checkpoint", "split", "balance", "every"))
     if "checkpoint" not in extra:
@@ -101,7 +112,7 @@ def cmd_pseudo(argv):
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export,
             "report": cmd_report, "config": cmd_config, "adabn": cmd_adabn,
-            "pseudo": cmd_pseudo}
+            "pseudo": cmd_pseudo, "prior": cmd_prior}
 
 
 def main(argv=None):

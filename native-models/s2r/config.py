@@ -90,6 +90,8 @@ class Config:
     val_every: int = 500
     checkpoint_every: int = 250
     adabn_frames: int = 0  # set by `adabn`: BatchNorm statistics re-estimated on this many target frames
+    prior_balance: float = 0.0  # set by `prior`: logits corrected by -balance * log(target prior)
+    prior_frames: int = 0  # ... with the prior estimated on this many unlabelled target frames
     val_max_images: int = 0  # 0 = whole split; a cap keeps validation short on slow machines
 
     # -------------------------------------------------------------------------------------------

@@ -103,6 +103,8 @@ def recipe(cfg) -> str:
         parts.append(f"teacher TTA (scales {','.join(f'{s:g}' for s in scales)}{' + flip' if flip else ''})")
     if cfg.adabn_frames:
         parts.append(f"AdaBN ({cfg.adabn_frames} frames)")
+    if cfg.prior_balance:
+        parts.append(f"target prior correction ({cfg.prior_balance:g}, {cfg.prior_frames} frames)")
     return " + ".join(parts)
 
 

@@ -1,0 +1,54 @@
+"""Target prior correction: fold the class re-balancing the teachers use (`pseudo_balance`) into the
+network itself. Scaling softmax probabilities per class by prior^-b and renormalising has the same
+argmax as adding -b * log(prior) to the logits, and a per-class constant passes unchanged through
+the bilinear upsampling, so it becomes the classifier's bias: the exported graph and the app need
+nothing new. The prior is the network's own mean prediction on unlabelled target training frames
+(no labels are read), the label-shift estimate self-training already uses; choose b on dashcam val.
+Writes a new checkpoint (same format, config records `prior_balance` and `prior_frames`)."""
+import random
+from pathlib import Path
+
+import torch
+
+from . import data
+from .classes import CLASS_NAMES, NUM_CLASSES
+from .evaluate import load_checkpoint
+from .model import load_ckpt
+from .train import _save
+
+PRIOR_FLOOR = 1e-3  # as balance_probabilities: a class the net never predicts is not boosted without bound
+
+
+@torch.no_grad()
+def target_prior(model, cfg, paths, batch=16) -> torch.Tensor:
+    """Mean softmax over every pixel of these frames, per class (sums to 1)."""
+    total = torch.zeros(NUM_CLASSES)
+    for i in range(0, len(paths), batch):
+        x = torch.cat([data.eval_input(p, cfg) for p in paths[i:i + batch]])
+        total += model(x).softmax(1).mean(dim=(2, 3)).sum(0)
+    return total / max(1, len(paths))
+
+
+@torch.no_grad()
+def prior_correct(checkpoint, out, balance=0.5, frames=512, seed=0, overrides=None) -> dict:
+    if balance < 0:
+        raise ValueError(f"--balance must be >= 0, got {balance}")
+    model, cfg, _ = load_checkpoint(checkpoint, overrides)
+    cfg = cfg.resolved()
+    torch.set_num_threads(cfg.threads)
+    if getattr(cfg, "prior_balance", 0):
+        raise ValueError(f"{checkpoint} is already prior-corrected (balance {cfg.prior_balance:g}); start from the uncorrected one")
+    paths = list(data.target_frames(cfg))
+    if not paths:
+        raise FileNotFoundError("prior correction needs unlabelled target train frames")
+    random.Random(seed).shuffle(paths)
+    paths = paths[:frames]
+    prior = target_prior(model, cfg, paths)
+    model.head_cls.bias -= balance * prior.clamp_min(PRIOR_FLOOR).log()
+    ckpt = load_ckpt(checkpoint)
+    ckpt["model"] = model.state_dict()
+    ckpt["config"] = {**ckpt["config"], "prior_balance": balance, "prior_frames": len(paths)}
+    ckpt["target_prior"] = prior.tolist()
+    _save(ckpt, Path(out))
+    return {"frames": len(paths), "balance": balance, "out": str(out),
+            "prior": {c: round(float(p), 4) for c, p in zip(CLASS_NAMES, prior)}}
