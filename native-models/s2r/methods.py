@@ -209,9 +209,12 @@ def tta_softmax(net, x, scales=(1.0,), flip=False):
     return total / n
 
 
+PRIOR_FLOOR = 1e-3  # a class the net never predicts is not boosted without bound
+
+
 def balance_probabilities(p, prior, power):
-    """p (N, C, H, W) scaled per class by prior^-power (floored at 0.1%), renormalised over C."""
-    q = p * prior.clamp_min(1e-3).pow(-power).view(1, -1, 1, 1)
+    """p (N, C, H, W) scaled per class by prior^-power (floored at PRIOR_FLOOR), renormalised over C."""
+    q = p * prior.clamp_min(PRIOR_FLOOR).pow(-power).view(1, -1, 1, 1)
     return q / q.sum(dim=1, keepdim=True)
 
 

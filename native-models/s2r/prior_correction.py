@@ -13,10 +13,8 @@ import torch
 from . import data
 from .classes import CLASS_NAMES, NUM_CLASSES
 from .evaluate import load_checkpoint
-from .model import load_ckpt
+from .methods import PRIOR_FLOOR
 from .train import _save
-
-PRIOR_FLOOR = 1e-3  # as balance_probabilities: a class the net never predicts is not boosted without bound
 
 
 @torch.no_grad()
@@ -33,10 +31,10 @@ def target_prior(model, cfg, paths, batch=16) -> torch.Tensor:
 def prior_correct(checkpoint, out, balance=0.5, frames=512, seed=0, overrides=None) -> dict:
     if balance < 0:
         raise ValueError(f"--balance must be >= 0, got {balance}")
-    model, cfg, _ = load_checkpoint(checkpoint, overrides)
+    model, cfg, ckpt = load_checkpoint(checkpoint, overrides)
     cfg = cfg.resolved()
     torch.set_num_threads(cfg.threads)
-    if getattr(cfg, "prior_balance", 0):
+    if cfg.prior_balance:
         raise ValueError(f"{checkpoint} is already prior-corrected (balance {cfg.prior_balance:g}); start from the uncorrected one")
     paths = list(data.target_frames(cfg))
     if not paths:
@@ -45,7 +43,6 @@ def prior_correct(checkpoint, out, balance=0.5, frames=512, seed=0, overrides=No
     paths = paths[:frames]
     prior = target_prior(model, cfg, paths)
     model.head_cls.bias -= balance * prior.clamp_min(PRIOR_FLOOR).log()
-    ckpt = load_ckpt(checkpoint)
     ckpt["model"] = model.state_dict()
     ckpt["config"] = {**ckpt["config"], "prior_balance": balance, "prior_frames": len(paths)}
     ckpt["target_prior"] = prior.tolist()
