@@ -30,7 +30,8 @@ from s2r.evaluate import evaluate_checkpoint, load_checkpoint, recipe, scores  #
 from s2r.methods import balance_probabilities, tta_softmax  # noqa: E402
 from s2r.prior_correction import prior_correct  # noqa: E402
 from s2r.export import export  # noqa: E402
-from s2r.model import load_ckpt  # noqa: E402
+from s2r.model import TestTimeAugmented, load_ckpt  # noqa: E402
+from s2r.onnx_import import import_onnx  # noqa: E402
 from s2r.report import report  # noqa: E402
 from s2r.train import train  # noqa: E402
 
@@ -253,6 +254,28 @@ def main() -> int:
         dd = onnx_ref.run(models / "adaptsegnet_discriminator.onnx",
                           {"input": np.full((1, 19, 64, 128), 1 / 19, np.float32)})["logits"]
         check(dd.shape == (1, 1, 2, 4), "discriminator patch map is H/32 x W/32")
+
+        # A fresh clone has the exported models but not their runs: import gives the checkpoint back.
+        imp = import_onnx(models / "adaptsegnet.onnx", tmp / "imported" / "best.pt",
+                          disc_onnx=models / "adaptsegnet_discriminator.onnx")
+        back, bcfg, bck = load_checkpoint(tmp / "imported" / "best.pt")
+        with torch.no_grad():
+            diff = float((back(x) - model(x)).abs().max())
+        check(diff < 1e-4 and imp["disc_max_abs_diff"] < 1e-4 and "main" in bck["discs"] and bcfg.run_name == "imported"
+              and (tmp / "imported" / "config.json").exists(),
+              f"import: the exported graph and card become a checkpoint with the same outputs (max diff {diff:.1e})")
+        # Test-time augmentation is exported inside the graph; its output is log of the averaged softmax.
+        tta_card = export(tmp / "imported" / "best.pt", name="tta", out_dir=tmp / "tta",
+                          overrides={"tta_scales": (0.75, 1.0), "tta_flip": True})
+        tta = TestTimeAugmented(back, (0.75, 1.0), True)
+        with torch.no_grad():
+            want = tta(x).numpy()
+            probs = tta_softmax(back, x, (0.75, 1.0), True)
+        got = onnx_ref.run(tmp / "tta" / "tta.onnx", {"input": x.numpy()})["logits"]
+        check(np.abs(got - want).max() < 1e-4 and np.allclose(np.exp(got), probs.numpy(), atol=1e-5)
+              and tta_card["test_time_augmentation"]["forward_passes"] == 4
+              and "test-time aug (scales 0.75,1 + flip)" in tta_card["training"]["recipe"],
+              f"TTA export: the graph averages 4 views as PyTorch does (max diff {np.abs(got - want).max():.1e})")
 
         readme = tmp / "README.md"
         readme.write_text("x\n<!-- results:start -->\n<!-- results:end -->\ny\n")

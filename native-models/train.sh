@@ -19,8 +19,8 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
   echo "  apt-get install -y python3-torch python3-torchvision python3-onnx python3-numpy python3-pil libopenblas0-pthread" >&2
   exit 1
 fi
+# A first argument that is an option means `train` (`npm run train -- --method ...`); commands are s2r's own list.
 case "$1" in
-  train|evaluate|export|report|config|adabn|pseudo|prior) ;;
-  *) set -- train "$@" ;;
+  -*|"") set -- train "$@" ;;
 esac
 exec "$PY" -W ignore::UserWarning -m s2r "$@"

@@ -18,6 +18,8 @@ USAGE = """usage: python3 -m s2r COMMAND [--key value ...]
   adabn     --checkpoint CKPT --out CKPT [--frames N]   (re-estimate BatchNorm statistics on target frames)
   prior     --checkpoint CKPT --out CKPT [--balance 0.5] [--frames N]   (fold the target class prior^-balance
             into the classifier bias, as the teachers' pseudo_balance does)
+  import    --onnx MODEL.onnx --out CKPT [--disc_onnx D.onnx]   (a checkpoint from an exported model and its
+            card: evaluate, correct or re-export the shipped models on a machine without their runs)
   config    print the default config (or --config base.json merged with overrides) as JSON"""
 
 
@@ -110,9 +112,17 @@ def cmd_pseudo(argv):
               + ", ".join(f"{k} {100 * r['iou'][k]:.1f}" for k in ("road", "building", "vegetation", "terrain", "sky")))
 
 
+def cmd_import(argv):
+    overrides, extra = parse_overrides(argv, ("onnx", "out", "disc_onnx"))
+    if "onnx" not in extra or "out" not in extra:
+        raise SystemExit("import needs --onnx and --out")
+    from .onnx_import import import_onnx
+    print(json.dumps(import_onnx(extra["onnx"], extra["out"], extra.get("disc_onnx"), overrides)))
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export,
             "report": cmd_report, "config": cmd_config, "adabn": cmd_adabn,
-            "pseudo": cmd_pseudo, "prior": cmd_prior}
+            "pseudo": cmd_pseudo, "prior": cmd_prior, "import": cmd_import}
 
 
 def main(argv=None):

@@ -78,6 +78,8 @@ class Config:
     pseudo_prior_momentum: float = 0.99  # EMA of the teacher's per-class mean prediction on target batches
     teacher_scales: Tuple[float, ...] = (1.0,)  # the teacher's softmax averaged over these input scales ...
     teacher_flip: bool = False  # ... and their horizontal mirrors (multi-scale pseudo-labels, as CBST makes them)
+    tta_scales: Tuple[float, ...] = (1.0,)  # evaluation and export: the net's softmax averaged over these scales ...
+    tta_flip: bool = False  # ... and mirrors, inside the exported graph (output = log-probabilities)
     lambda_st: float = 1.0
     aug_strength: float = 0.2  # strong photometric augmentation (dacs' mixed images): jitter range, paper 0.2
     aug_grey_p: float = 0.0  # ... and the chance a frame is made grey

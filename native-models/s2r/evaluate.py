@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .classes import CLASS_NAMES, IGNORE, NUM_CLASSES
 from .config import Config
 from .data import eval_input, read_label, split_items
-from .model import build_model, load_ckpt
+from .model import build_model, inference_net, load_ckpt
 
 
 def confusion(pred: np.ndarray, gt: np.ndarray, n=NUM_CLASSES) -> np.ndarray:
@@ -105,12 +105,15 @@ def recipe(cfg) -> str:
         parts.append(f"AdaBN ({cfg.adabn_frames} frames)")
     if cfg.prior_balance:
         parts.append(f"target prior correction ({cfg.prior_balance:g}, {cfg.prior_frames} frames)")
+    tta_scales = tuple(getattr(cfg, "tta_scales", (1.0,)))
+    if tta_scales != (1.0,) or getattr(cfg, "tta_flip", False):
+        parts.append(f"test-time aug (scales {','.join(f'{s:g}' for s in tta_scales)}{' + flip' if cfg.tta_flip else ''})")
     return " + ".join(parts)
 
 
 def evaluate_checkpoint(checkpoint, split, overrides=None, out=None, max_images=0) -> dict:
     model, cfg, ckpt = load_checkpoint(checkpoint, overrides)
-    model.to(torch.device((overrides or {}).get("device", "cpu")))  # not the training device by default
+    model = inference_net(model, cfg).to(torch.device((overrides or {}).get("device", "cpu")))  # not the training device by default
     torch.set_num_threads(cfg.resolved().threads)
     items = split_items(cfg, split)
     if not items:

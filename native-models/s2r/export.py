@@ -27,7 +27,7 @@ from .classes import CLASSES, IGNORE, NUM_CLASSES
 from .config import NATIVE_DIR
 from .discriminator import Discriminator
 from .evaluate import default_eval_path, load_checkpoint, recipe
-from .model import count_params
+from .model import count_params, inference_net
 
 OPSET = 17
 D_INPUT = {"adaptsegnet": "softmax", "advent": "self_information"}
@@ -178,10 +178,11 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
     out_dir.mkdir(parents=True, exist_ok=True)
     h, w = cfg.input_size
     path = out_dir / f"{name}.onnx"
-    export_onnx(model, torch.zeros(1, 3, h, w), path, NUM_CLASSES)
+    served = inference_net(model, cfg)
+    export_onnx(served, torch.zeros(1, 3, h, w), path, NUM_CLASSES)
 
     frames = _ref_frames(cfg, ref_frames, ref_count)
-    refs = write_reference(model, cfg, frames, out_dir / "reference" / name)
+    refs = write_reference(served, cfg, frames, out_dir / "reference" / name)
     classes = [{"trainId": i, "name": n, "color": list(c)} for i, n, c in CLASSES]
     # The auxiliary classifier is a training-time head; it is not in the exported graph or the count.
     card = {
@@ -196,7 +197,13 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
         "input_size": {"height": h, "width": w},
         "input": {"name": "input", "layout": "NCHW", "dtype": "float32", "dynamic_axes": ["batch", "height", "width"]},
         "output": {"name": "logits", "layout": "NCHW", "dtype": "float32", "shape": ["N", NUM_CLASSES, "H", "W"],
-                   "meaning": "unnormalised class scores at the input resolution; argmax over axis 1 = trainId"},
+                   "meaning": "unnormalised class scores at the input resolution; argmax over axis 1 = trainId"
+                              + ("" if served is model else
+                                 " (log of the softmax averaged over the test-time views, so softmax gives it back)")},
+        "test_time_augmentation": ({"scales": list(cfg.tta_scales), "flip": cfg.tta_flip,
+                                    "forward_passes": len(cfg.tta_scales) * (2 if cfg.tta_flip else 1),
+                                    "relative_cost": round(sum(s * s for s in cfg.tta_scales) * (2 if cfg.tta_flip else 1), 3)}
+                                   if served is not model else None),
         "preprocessing": preprocessing(cfg),
         "postprocessing": {"labels": "argmax over axis 1 -> trainId (0..18)",
                            "to_frame_size": "bilinear upsample of logits to the frame size (half-pixel centres, "

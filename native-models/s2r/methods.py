@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from .augment import class_mix_masks, fda_to_target, strong_photometric
 from .classes import IGNORE, NUM_CLASSES
 from .discriminator import SOURCE_LABEL, TARGET_LABEL
+from .model import tta_softmax
 
 
 @dataclass
@@ -190,23 +191,6 @@ def teacher_probabilities(ctx: StepContext, xt):
     prior = batch if prior is None else cfg.pseudo_prior_momentum * prior + (1 - cfg.pseudo_prior_momentum) * batch
     ctx.state["target_prior"] = prior
     return balance_probabilities(p, prior, cfg.pseudo_balance)
-
-
-def tta_softmax(net, x, scales=(1.0,), flip=False):
-    """Softmax of `net` on x (N, 3, H, W) averaged over input scales (bilinear, back to H x W) and,
-    with `flip`, their horizontal mirrors. One scale and no flip is the plain softmax."""
-    size = x.shape[-2:]
-    total, n = 0, 0
-    for s in scales:
-        xs = x if s == 1.0 else F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)
-        for mirrored in ((False, True) if flip else (False,)):
-            xi = xs.flip(-1) if mirrored else xs
-            p = F.softmax(net(xi), dim=1)
-            p = p.flip(-1) if mirrored else p
-            if p.shape[-2:] != size:
-                p = F.interpolate(p, size=size, mode="bilinear", align_corners=False)
-            total, n = total + p, n + 1
-    return total / n
 
 
 PRIOR_FLOOR = 1e-3  # a class the net never predicts is not boosted without bound

@@ -91,6 +91,43 @@ class SegNet(nn.Module):
         return self.forward_train(x)[0]
 
 
+def tta_softmax(net, x, scales=(1.0,), flip=False):
+    """Softmax of `net` on x (N, 3, H, W) averaged over input scales (bilinear, back to H x W) and,
+    with `flip`, their horizontal mirrors. One scale and no flip is the plain softmax."""
+    size = x.shape[-2:]
+    total, n = 0, 0
+    for s in scales:
+        xs = x if s == 1.0 else F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)
+        for mirrored in ((False, True) if flip else (False,)):
+            xi = xs.flip(-1) if mirrored else xs
+            p = F.softmax(net(xi), dim=1)
+            p = p.flip(-1) if mirrored else p
+            if s != 1.0:  # a Python test, not a shape one: the exported graph stays valid at any input size
+                p = F.interpolate(p, size=size, mode="bilinear", align_corners=False)
+            total, n = total + p, n + 1
+    return total / n
+
+
+class TestTimeAugmented(nn.Module):
+    """The net with its softmax averaged over input scales and mirrors (`tta_scales`, `tta_flip`),
+    returning log-probabilities: argmax, softmax (confidence, entropy, the discriminator's input) and
+    bilinear upsampling downstream work on them as on logits. One view costs one forward pass at
+    that scale, so scales 0.75,1,1.25 + flip cost about 6.25x the plain net."""
+
+    def __init__(self, net, scales, flip):
+        super().__init__()
+        self.net, self.scales, self.flip = net, tuple(scales), bool(flip)
+
+    def forward(self, x):
+        return tta_softmax(self.net, x, self.scales, self.flip).clamp_min(1e-30).log()
+
+
+def inference_net(net, cfg) -> nn.Module:
+    """What evaluation and export run: the net itself, or wrapped when the config asks for TTA."""
+    scales, flip = tuple(cfg.tta_scales), cfg.tta_flip
+    return net if scales == (1.0,) and not flip else TestTimeAugmented(net, scales, flip).eval()
+
+
 def build_model(cfg) -> SegNet:
     return SegNet(width_mult=cfg.width_mult, head_channels=cfg.head_channels)
 

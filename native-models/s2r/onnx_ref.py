@@ -1,6 +1,8 @@
 """A tiny numpy interpreter for the ONNX ops our exported graphs use. Debian ships no onnxruntime
 for Python, and onnx 1.12 has no reference evaluator; running the exported graph by the ONNX spec
 (not through torch) is what catches exporter mismatches such as Resize coordinate modes."""
+import functools
+
 import numpy as np
 import onnx
 from onnx import numpy_helper
@@ -71,8 +73,16 @@ def run(model_path, inputs: dict) -> dict:
         elif op == "Clip":
             lo, hi = get(node, 1), get(node, 2)
             y = np.clip(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)
-        elif op in ("Add", "Mul"):
-            y = x + get(node, 1) if op == "Add" else x * get(node, 1)
+        elif op in ("Add", "Mul", "Sub", "Div"):
+            b = get(node, 1)
+            y = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract, "Div": np.divide}[op](x, b)
+        elif op in ("Max", "Min"):
+            y = functools.reduce(np.maximum if op == "Max" else np.minimum, [env[i] for i in node.input])
+        elif op == "Log":
+            y = np.log(x)
+        elif op == "Softmax":
+            e = np.exp(x - x.max(axis=a.get("axis", -1), keepdims=True))
+            y = e / e.sum(axis=a.get("axis", -1), keepdims=True)
         elif op == "Sigmoid":
             y = 1 / (1 + np.exp(-x))
         elif op == "Relu":

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from .classes import NUM_CLASSES
 from .data import eval_input, read_label, split_items, target_frames
 from .evaluate import confusion, load_checkpoint, scores
-from .methods import balance_probabilities, tta_softmax
+from .methods import balance_probabilities
+from .model import tta_softmax
 
 
 @torch.no_grad()
