@@ -274,7 +274,8 @@ def main() -> int:
         got = onnx_ref.run(tmp / "tta" / "tta.onnx", {"input": x.numpy()})["logits"]
         check(np.abs(got - want).max() < 1e-4 and np.allclose(np.exp(got), probs.numpy(), atol=1e-5)
               and tta_card["test_time_augmentation"]["forward_passes"] == 4
-              and "test-time aug (scales 0.75,1 + flip)" in tta_card["training"]["recipe"],
+              and "test-time aug (scales 0.75,1 + flip)" in tta_card["training"]["recipe"]
+              and json.loads((tmp / "tta" / "tta_discriminator.card.json").read_text())["training"] == d_card["training"],
               f"TTA export: the graph averages 4 views as PyTorch does (max diff {np.abs(got - want).max():.1e})")
 
         readme = tmp / "README.md"

@@ -223,16 +223,19 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
         _, d_cfg, d_ckpt = load_checkpoint(disc_from, overrides)
     d_state = (d_ckpt.get("discs") or {}).get("main")
     if d_state is not None:
-        disc = Discriminator(NUM_CLASSES, d_cfg.disc_width)
+        # An imported D carries what its own card said (it may come from another stage than the net).
+        origin = d_ckpt.get("disc_card") or {}
+        d_method, d_width = origin.get("method", d_cfg.method), origin.get("disc_width", d_cfg.disc_width)
+        disc = Discriminator(NUM_CLASSES, d_width)
         disc.load_state_dict(d_state)
         disc_name = disc_name or f"{name}_discriminator"
         d_path = out_dir / f"{disc_name}.onnx"
         export_onnx(disc, torch.zeros(1, NUM_CLASSES, h, w), d_path, 1)
-        transform = D_INPUT[d_cfg.method]
+        transform = D_INPUT[d_method]
         d_card = {
             "schema": "s2r-model-card/1", "kind": "discriminator", "name": disc_name,
-            "method": d_cfg.method, "segmentation_model": path.name, "file": d_path.name, "sha256": sha256(d_path),
-            "bytes": d_path.stat().st_size, "parameters": count_params(disc), "disc_width": d_cfg.disc_width,
+            "method": d_method, "segmentation_model": path.name, "file": d_path.name, "sha256": sha256(d_path),
+            "bytes": d_path.stat().st_size, "parameters": count_params(disc), "disc_width": d_width,
             "input": {"name": "input", "layout": "NCHW", "dtype": "float32", "shape": ["N", NUM_CLASSES, "H", "W"],
                       "transform": transform,
                       "meaning": ("softmax over axis 1 of the segmentation logits" if transform == "softmax"
@@ -241,8 +244,8 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
             "output": {"name": "logits", "layout": "NCHW", "shape": ["N", 1, "floor(H/32)", "floor(W/32)"],
                        "meaning": "patch map of logits; sigmoid = probability the patch comes from the TARGET "
                                   "(dashcam) domain; labels were source (sim) = 0, target = 1"},
-            "training": portable({"checkpoint": str(Path(disc_from or checkpoint).resolve()),
-                                  "iteration": d_ckpt.get("iteration")}),
+            "training": origin.get("training") or portable({"checkpoint": str(Path(disc_from or checkpoint).resolve()),
+                                                            "iteration": d_ckpt.get("iteration")}),
         }
         (out_dir / f"{disc_name}.card.json").write_text(json.dumps(d_card, indent=1) + "\n")
         card["discriminator"] = d_path.name

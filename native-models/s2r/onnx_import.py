@@ -111,10 +111,15 @@ def import_onnx(onnx_path, out, disc_onnx=None, overrides=None) -> dict:
             "imported_from": {"onnx": str(onnx_path), "sha256": card.get("sha256")}}
     result = {"out": str(out), "max_abs_diff": diff}
     if disc_onnx:
-        disc = Discriminator(card["num_classes"], cfg.disc_width)
+        d_card_path = Path(disc_onnx).with_suffix(".card.json")
+        if not d_card_path.exists():
+            raise FileNotFoundError(f"{d_card_path}: the discriminator's card is needed (method, width, origin)")
+        d_card = json.loads(d_card_path.read_text())
+        disc = Discriminator(card["num_classes"], d_card["disc_width"])
         probs = torch.softmax(torch.randn(1, card["num_classes"], h, w), 1)
         result["disc_max_abs_diff"] = load_onnx_weights(disc, disc_onnx, probs)
         ckpt["discs"] = {"main": disc.state_dict()}
+        ckpt["disc_card"] = {k: d_card.get(k) for k in ("method", "disc_width", "training")}
     out.parent.mkdir(parents=True, exist_ok=True)
     _save(ckpt, out)
     # `report` finds runs by their config.json, as it does for trained ones.
