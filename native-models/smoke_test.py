@@ -204,14 +204,15 @@ def main() -> int:
         check(torch.equal(cut["step_state"]["target_prior"], prior) and all(torch.equal(cut["model"][k], v) for k, v in full["model"].items()),
               "a crashed-then-resumed pseudo_balance run ends with the same prior and weights as an uninterrupted one")
 
-        pc = prior_correct(ada / "best.pt", tmp / "prior.pt", balance=0.5, frames=4)
-        corrected, ccfg, cck = load_checkpoint(tmp / "prior.pt")
+        pc = prior_correct(ada / "best.pt", tmp / "prior" / "best.pt", balance=0.5, frames=4)
+        corrected, ccfg, cck = load_checkpoint(tmp / "prior" / "best.pt")
         base_net, _, _ = load_checkpoint(ada / "best.pt")
         x = torch.randn(2, 3, 32, 64)
         with torch.no_grad():
             want = balance_probabilities(F.softmax(base_net(x), 1), torch.tensor(cck["target_prior"]), 0.5).argmax(1)
             got = corrected(x).argmax(1)
         check(pc["frames"] == 4 and ccfg.prior_balance == 0.5 and (got == want).float().mean() >= 0.999
+              and Config.load(tmp / "prior" / "config.json").prior_balance == 0.5
               and "target prior correction (0.5, 4 frames)" in recipe(ccfg),
               "prior correction folds prior^-balance into the classifier bias: same argmax as rebalanced probabilities")
         for run in (src, ada):

@@ -105,8 +105,8 @@ def recipe(cfg) -> str:
         parts.append(f"AdaBN ({cfg.adabn_frames} frames)")
     if cfg.prior_balance:
         parts.append(f"target prior correction ({cfg.prior_balance:g}, {cfg.prior_frames} frames)")
-    tta_scales = tuple(getattr(cfg, "tta_scales", (1.0,)))
-    if tta_scales != (1.0,) or getattr(cfg, "tta_flip", False):
+    tta_scales = tuple(cfg.tta_scales)
+    if tta_scales != (1.0,) or cfg.tta_flip:
         parts.append(f"test-time aug (scales {','.join(f'{s:g}' for s in tta_scales)}{' + flip' if cfg.tta_flip else ''})")
     return " + ".join(parts)
 

@@ -12,6 +12,7 @@ import torch
 
 from . import data
 from .classes import CLASS_NAMES, NUM_CLASSES
+from .config import Config
 from .evaluate import load_checkpoint
 from .methods import PRIOR_FLOOR
 from .train import _save
@@ -44,8 +45,12 @@ def prior_correct(checkpoint, out, balance=0.5, frames=512, seed=0, overrides=No
     prior = target_prior(model, cfg, paths)
     model.head_cls.bias -= balance * prior.clamp_min(PRIOR_FLOOR).log()
     ckpt["model"] = model.state_dict()
-    ckpt["config"] = {**ckpt["config"], "prior_balance": balance, "prior_frames": len(paths)}
+    out = Path(out)
+    # A new run, named after its folder, with its config beside it: `report` lists it like a trained one.
+    ckpt["config"] = {**ckpt["config"], "run_name": out.parent.name, "prior_balance": balance, "prior_frames": len(paths)}
     ckpt["target_prior"] = prior.tolist()
-    _save(ckpt, Path(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _save(ckpt, out)
+    Config.from_dict(ckpt["config"]).save(out.parent / "config.json")
     return {"frames": len(paths), "balance": balance, "out": str(out),
             "prior": {c: round(float(p), 4) for c, p in zip(CLASS_NAMES, prior)}}
