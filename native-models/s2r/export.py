@@ -200,10 +200,7 @@ def export(checkpoint, name=None, out_dir=None, ref_frames=None, ref_count=3, ov
                    "meaning": "unnormalised class scores at the input resolution; argmax over axis 1 = trainId"
                               + ("" if served is model else
                                  " (log of the softmax averaged over the test-time views, so softmax gives it back)")},
-        "test_time_augmentation": ({"scales": list(cfg.tta_scales), "flip": cfg.tta_flip,
-                                    "forward_passes": len(cfg.tta_scales) * (2 if cfg.tta_flip else 1),
-                                    "relative_cost": round(sum(s * s for s in cfg.tta_scales) * (2 if cfg.tta_flip else 1), 3)}
-                                   if served is not model else None),
+        "test_time_augmentation": None if served is model else served.describe(),
         "preprocessing": preprocessing(cfg),
         "postprocessing": {"labels": "argmax over axis 1 -> trainId (0..18)",
                            "to_frame_size": "bilinear upsample of logits to the frame size (half-pixel centres, "

@@ -121,6 +121,12 @@ class TestTimeAugmented(nn.Module):
     def forward(self, x):
         return tta_softmax(self.net, x, self.scales, self.flip).clamp_min(1e-30).log()
 
+    def describe(self) -> dict:
+        """For the model card: the views and their cost relative to one plain pass (pixels scale with s^2)."""
+        mirrors = 2 if self.flip else 1
+        return {"scales": list(self.scales), "flip": self.flip, "forward_passes": len(self.scales) * mirrors,
+                "relative_cost": round(sum(s * s for s in self.scales) * mirrors, 3)}
+
 
 def inference_net(net, cfg) -> nn.Module:
     """What evaluation and export run: the net itself, or wrapped when the config asks for TTA."""

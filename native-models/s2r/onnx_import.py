@@ -1,11 +1,12 @@
 """Turns an exported model (ONNX + its card) back into a checkpoint the pipeline can evaluate,
-re-export, correct or fine-tune from. Checkpoints are git-ignored; the shipped .onnx files and their
+re-export or correct (`prior`, TTA options). Checkpoints are git-ignored; the shipped .onnx files and their
 cards are what a fresh clone has, so this is how a new machine continues from the shipped models.
 
 The export folded every BatchNorm into the convolution before it, so each imported conv_bn block
 gets the folded weights in its conv and an identity BatchNorm (scale 1, shift = folded bias, running
-mean 0, running variance 1 - eps): the same function in eval mode. Fine-tuning in train mode would
-see batch statistics again, so re-estimate them first (`adabn`) if you train from an import.
+mean 0, running variance 1 - eps): the same function in eval mode. It is not a starting point for
+training: in train mode BatchNorm normalises by batch statistics, which the folded weights were never
+scaled for (and `adabn` would break the eval-mode identity), so train from the original run instead.
 
 Convs are matched by the order the forward pass runs them, which is the order of the graph's Conv
 nodes, and every shape is checked; the result is then run against the ONNX graph itself (numpy
