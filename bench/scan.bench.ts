@@ -6,15 +6,20 @@
  *   find         `find DIR -type f | wc -l` (readdir only: find uses the entry types)
  *   find + stat  `find DIR -type f -printf '%s %T@\n' | wc -l` (what a rescan must know)
  *   walk         the index's listing alone (walkTree: readdir per folder, natural order)
- *   rows         the index's SQLite writes alone: the same rows through FrameStore, in the
- *                same transactions, into a fresh project (where the rest of the time goes)
+ *   listing      the index's SQLite writes alone: the same listing through FrameListing, in
+ *                one transaction, into a fresh project
  *   index        addDataset (format detection) + DatasetService.indexFiles into a project
  *                opened before the clock starts: the scan's first phase, i.e. listing,
- *                natural order, pairing and every frame row committed. Validation (headers,
- *                labels, file stamps) is the second phase and is not timed here.
+ *                natural order, pairing and every frame committed to the project's listing.
+ *                Validation (headers, labels, file stamps, and each frame's row) is the
+ *                second phase, timed apart below.
  *   checkpoint   what the second phase starts with: the index's WAL pages copied into the
  *                database file (timed apart so the index figure hides nothing)
- *   rescan       indexFiles again with nothing changed (a stat per indexed file, no writes)
+ *   validate     the second phase: each file stat'ed and opened (the bench's files are one
+ *                byte, so each is a bad image: the cost is the I/O and the row, not decoding)
+ *                and its frame row written
+ *   rescan       indexFiles again, after validation, with nothing changed (a stat per
+ *                indexed file, no writes)
  * and prints the medians, the per-round ratio index / find and its median. Wall time is the
  * goal's measure; CPU time (user + system; GNU time for the shell commands) is printed too.
  *
@@ -26,8 +31,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetService } from '../main/datasets/datasetService';
+import { FrameListing, listedFrames } from '../main/datasets/frameListing';
 import { FrameStore, type FrameFacts } from '../main/datasets/frameStore';
-import { INDEX_BATCH } from '../main/datasets/scanner';
 import { NOT_STATED, walkTree } from '../main/datasets/walk';
 import { openProjectDatabase } from '../main/db/projectDatabase';
 import { detachedJobContext } from '../main/jobs/jobContext';
@@ -119,13 +124,14 @@ async function main(): Promise<void> {
       sortKey,
       status: 'pending',
     }));
-    const rowsAlone = async (): Promise<Timing> => {
+    const listingAlone = async (): Promise<Timing> => {
       const db = openProjectDatabase(join(work, `project-${projectNo++}.sqlite`));
       const store = new FrameStore(db);
+      const listing = new FrameListing(db);
       const id = Number(db.prepare("INSERT INTO datasets (name, role, root, format) VALUES ('rows', 'dashcam', ?, 'folder')").run(tree).lastInsertRowid);
       const timing = await timed(() =>
         store.bulk(async () => {
-          for (let start = 0; start < facts.length; start += INDEX_BATCH) store.transaction(() => store.insertFrames(id, facts.slice(start, start + INDEX_BATCH)));
+          store.transaction(() => listing.replace(id, listedFrames(facts)));
           store.markScanned(id);
         }),
       );
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
     shell(find);
     (await index()).close();
 
-    const rows: Record<string, Timing[]> = { find: [], walk: [], rows: [], index: [], checkpoint: [], 'find + stat': [], rescan: [] };
+    const rows: Record<string, Timing[]> = { find: [], walk: [], listing: [], index: [], checkpoint: [], validate: [], 'find + stat': [], rescan: [] };
     const ratios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const f = shell(find);
@@ -146,8 +152,14 @@ async function main(): Promise<void> {
       rows.index!.push(indexed.timing);
       ratios.push(indexed.timing.wall / f.wall);
       rows.checkpoint!.push(await timed(() => indexed.store.checkpoint()));
+      rows.validate!.push(
+        await timed(async () => {
+          const checked = await indexed.service.validateFrames(indexed.id, detachedJobContext());
+          if (checked.checked !== FILES) throw new Error(`validated ${checked.checked} of ${FILES}`);
+        }),
+      );
       rows.walk!.push(await timed(walk));
-      rows.rows!.push(await rowsAlone());
+      rows.listing!.push(await listingAlone());
       rows['find + stat']!.push(shell(findStat));
       rows.rescan!.push(
         await timed(async () => {
@@ -168,6 +180,7 @@ async function main(): Promise<void> {
     const wall = (name: string) => median(rows[name]!.map((t) => t.wall));
     console.log(`\nindex / find: ${median(ratios).toFixed(2)}x wall (median of ${ROUNDS} per-round ratios: ${ratios.map((r) => r.toFixed(2)).join(' ')}), ${cpu('find') > 0 ? `${(cpu('index') / cpu('find')).toFixed(2)}x` : 'n/a (find under the 10 ms resolution of GNU time)'} CPU`);
     console.log(`(index + checkpoint) / find: ${((wall('index') + wall('checkpoint')) / wall('find')).toFixed(2)}x wall; rescan / (find + stat): ${(wall('rescan') / wall('find + stat')).toFixed(2)}x wall`);
+    console.log(`whole first scan (index + checkpoint + validate): ${((wall('index') + wall('checkpoint') + wall('validate')) / 1000).toFixed(2)} s`);
     console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
   } finally {
     rmSync(work, { recursive: true, force: true });

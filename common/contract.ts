@@ -33,6 +33,8 @@ export const DatasetSummary = z.object({
   format: z.string(),
   frameCount: z.number().int(),
   labelledCount: z.number().int(),
+  /** Of frameCount: listed by the index, not read by validation yet (no frame row, so not in pages). */
+  pendingCount: z.number().int(),
   issueCount: z.number().int(),
   scannedAt: z.string().nullable(),
 });

@@ -8,6 +8,7 @@ import { InferenceService } from '../inference/inferenceService';
 import { ModelService } from '../inference/modelService';
 import { ProviderProbe } from '../inference/providerProbe';
 import { ProviderService } from '../inference/providerService';
+import type { JobContext } from '../jobs/jobContext';
 import { JobService } from '../jobs/jobService';
 import { LabelService } from '../labels/labelService';
 import { MetricsService } from '../metrics/metricsService';
@@ -19,6 +20,9 @@ import { SettingsStore } from '../services/settingsStore';
 import { Dispatcher } from './dispatcher';
 import { createHandlers } from './handlers';
 import { DemoProject } from './demoProject';
+
+/** How often a running validation tells the views that more frames have rows. */
+const DATASET_REFRESH_MS = 1000;
 
 /** Everything that lives while one project is open. */
 export interface ProjectServices extends ProjectScope {
@@ -69,8 +73,20 @@ export function createBackend(options: BackendOptions): Backend {
       },
       scan: async (params, ctx) => {
         const { datasetId } = params as { datasetId: number };
-        // Counts and listing issues show as soon as the index is in; validation then fills in the rest.
-        await datasets.scan(datasetId, ctx, { onIndexed: () => events.emit({ type: 'datasets-changed' }) });
+        // Counts and listing issues show as soon as the index is in; validation then gives frames
+        // their rows in order, so the views are told again now and then while it runs.
+        let toldAt = 0;
+        const validating: JobContext = {
+          ...ctx,
+          progress: (done, total, note) => {
+            ctx.progress(done, total, note);
+            if (note === 'validating' && done > 0 && performance.now() - toldAt > DATASET_REFRESH_MS) {
+              toldAt = performance.now();
+              events.emit({ type: 'datasets-changed' });
+            }
+          },
+        };
+        await datasets.scan(datasetId, validating, { onIndexed: () => events.emit({ type: 'datasets-changed' }) });
         events.emit({ type: 'datasets-changed' });
       },
       inference: async (params, ctx) => {

@@ -12,6 +12,7 @@ import type { Db } from '../db/projectDatabase';
 import type { JobContext } from '../jobs/jobContext';
 import { resolveInside } from '../services/safePath';
 import { detectFormat, groundTruthMatcher, isDatasetFormat, openFormat, type DatasetFormat, type Detection, type FormatReader, type LabelMatcher } from './formats';
+import { FrameListing } from './frameListing';
 import { FrameStore, type DatasetRow, type FrameRow, type FrameStatus } from './frameStore';
 import { readLabelFile } from './labelDecode';
 import { indexDataset, type IndexSummary } from './scanner';
@@ -72,11 +73,13 @@ export interface LabelRaster {
 
 export class DatasetService {
   private readonly store: FrameStore;
+  private readonly listing: FrameListing;
   private readonly scanning = new Set<number>();
   private readonly disposal = new AbortController();
 
   constructor(private readonly db: Db) {
     this.store = new FrameStore(db);
+    this.listing = new FrameListing(db);
   }
 
   /** What `addDataset` with format 'auto' would pick for a folder, and why. */
@@ -173,14 +176,16 @@ export class DatasetService {
       labelled: number;
     };
     const issues = this.db.prepare('SELECT count(*) FROM dataset_issues WHERE dataset_id = ?').pluck().get(id) as number;
+    const waiting = this.listing.counts(id);
     return {
       id: d.id,
       name: d.name,
       role: d.role,
       root: d.root,
       format: d.format,
-      frameCount: counts.frames,
-      labelledCount: counts.labelled,
+      frameCount: counts.frames + waiting.frames,
+      labelledCount: counts.labelled + waiting.labelled,
+      pendingCount: waiting.frames,
       issueCount: issues,
       scannedAt: d.scannedAt,
     };
@@ -259,7 +264,7 @@ export class DatasetService {
     const dataset = this.row(datasetId);
     const reader = openFormat(this.format(dataset), dataset.root);
     const groundTruth = dataset.gt_root ? { root: dataset.gt_root, matcher: groundTruthMatcher() } : null;
-    return indexDataset(this.store, { dataset, reader, groundTruth }, ctx);
+    return indexDataset(this.store, this.listing, { dataset, reader, groundTruth }, ctx);
   }
 
   private async runValidation(datasetId: number, ctx: JobContext): Promise<ValidationSummary> {

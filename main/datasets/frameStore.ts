@@ -1,13 +1,10 @@
 /**
- * SQL for the dataset tables, prepared once per database. Writes come in batches inside
- * transactions; inserts go 100 rows per statement, which roughly halves the per-row
- * cost of a 100k-frame first scan compared with one statement per row, and runs of new
- * frames known only by path (a first scan of a frame folder) go as one JSON array of
- * paths, which saves binding eight values a row from JavaScript (about a fifth less again).
+ * SQL for the frames of a dataset, prepared once per database: what the index pass reads
+ * and changes about frames that have rows. New frames do not get rows here; they wait in
+ * the listing (frameListing.ts) until validation writes each row whole.
  */
 import type { Db } from '../db/projectDatabase';
 import type { FileIssue } from './issues';
-import { NOT_STATED } from './walk';
 
 export type FrameStatus = 'pending' | 'ok' | 'bad_image' | 'bad_label';
 
@@ -66,16 +63,7 @@ export type FrameStamp = [
   status: FrameStatus,
 ];
 
-const INSERT_COLUMNS = '(dataset_id, rel_path, label_path, size_bytes, mtime_ms, sort_key, label_size_bytes, label_mtime_ms, status)';
-const ROWS_PER_INSERT = 100;
-/** Shorter runs of bare frames go with the rest: a JSON statement per handful of rows gains nothing. */
-const MIN_JSON_RUN = 100;
-const PARAMS_PER_ROW = 9;
-
 export class FrameStore {
-  private readonly insertMany;
-  private readonly insertOne;
-  private readonly insertBare;
   private readonly setScannedAt;
   private readonly updateFacts;
   private readonly updateSortKey;
@@ -83,16 +71,8 @@ export class FrameStore {
   private readonly upsertIssue;
   private readonly deleteIssuesOf;
   private readonly deleteDetachedIssues;
-  private readonly params = new Array<unknown>(ROWS_PER_INSERT * PARAMS_PER_ROW);
 
   constructor(readonly db: Db) {
-    const values = `(${new Array(PARAMS_PER_ROW).fill('?').join(',')})`;
-    this.insertMany = db.prepare(`INSERT INTO frames ${INSERT_COLUMNS} VALUES ${new Array(ROWS_PER_INSERT).fill(values).join(',')}`);
-    this.insertOne = db.prepare(`INSERT INTO frames ${INSERT_COLUMNS} VALUES ${values}`);
-    // status defaults to 'pending'; label columns to NULL.
-    this.insertBare = db.prepare(
-      `INSERT INTO frames (dataset_id, rel_path, size_bytes, mtime_ms, sort_key) SELECT ?, value, ${NOT_STATED}, ${NOT_STATED}, ? + key FROM json_each(?)`,
-    );
     // A changed file invalidates everything read from it; the validation pass refills these.
     this.updateFacts = db.prepare(
       `UPDATE frames SET label_path = ?, size_bytes = ?, mtime_ms = ?, sort_key = ?, label_size_bytes = ?, label_mtime_ms = ?,
@@ -126,38 +106,6 @@ export class FrameStore {
     const out = new Map<string, FrameStamp>();
     for (const row of rows) out.set(row[8], row as unknown as FrameStamp);
     return out;
-  }
-
-  insertFrames(datasetId: number, frames: readonly FrameFacts[]): void {
-    const rest: FrameFacts[] = [];
-    let start = 0;
-    while (start < frames.length) {
-      let end = start + 1;
-      if (isBare(frames[start]!)) {
-        while (end < frames.length && isBare(frames[end]!) && frames[end]!.sortKey === frames[end - 1]!.sortKey + 1) end++;
-      }
-      if (end - start >= MIN_JSON_RUN) {
-        this.insertBare.run(datasetId, frames[start]!.sortKey, JSON.stringify(frames.slice(start, end).map((f) => f.rel)));
-      } else {
-        for (let i = start; i < end; i++) rest.push(frames[i]!);
-      }
-      start = end;
-    }
-    this.insertRows(datasetId, rest);
-  }
-
-  private insertRows(datasetId: number, frames: readonly FrameFacts[]): void {
-    let i = 0;
-    const p = this.params;
-    for (; i + ROWS_PER_INSERT <= frames.length; i += ROWS_PER_INSERT) {
-      for (let j = 0; j < ROWS_PER_INSERT; j++) writeParams(p, j * PARAMS_PER_ROW, datasetId, frames[i + j]!);
-      this.insertMany.run(p);
-    }
-    const one = new Array<unknown>(PARAMS_PER_ROW);
-    for (; i < frames.length; i++) {
-      writeParams(one, 0, datasetId, frames[i]!);
-      this.insertOne.run(one);
-    }
   }
 
   updateFrame(datasetId: number, id: number, f: FrameFacts): void {
@@ -195,9 +143,9 @@ export class FrameStore {
   }
 
   /**
-   * Runs a bulk write with WAL auto-checkpoints off and a larger page cache. A 100k-frame
-   * first scan otherwise checkpoints a dozen times, rewriting the same index pages each
-   * time: measured at about half the insert cost. The pages stay in the WAL — committed, and
+   * Runs a bulk write with WAL auto-checkpoints off and a larger page cache. A pass that
+   * touches 100k frame rows otherwise checkpoints a dozen times, rewriting the same index
+   * pages each time: measured at about half the write cost. The pages stay in the WAL — committed, and
    * read from there — until `checkpoint` (the validation pass starts with it) or the next
    * write after auto-checkpoints are back on.
    */
@@ -218,21 +166,4 @@ export class FrameStore {
   checkpoint(): void {
     if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
   }
-}
-
-/** A new frame known only by its path: no label, nothing stat'ed yet. */
-function isBare(f: FrameFacts): boolean {
-  return f.labelRel === null && f.size === NOT_STATED && f.mtimeMs === NOT_STATED && f.status === 'pending';
-}
-
-function writeParams(p: unknown[], at: number, datasetId: number, f: FrameFacts): void {
-  p[at] = datasetId;
-  p[at + 1] = f.rel;
-  p[at + 2] = f.labelRel;
-  p[at + 3] = f.size;
-  p[at + 4] = f.mtimeMs;
-  p[at + 5] = f.sortKey;
-  p[at + 6] = f.labelSize;
-  p[at + 7] = f.labelMtimeMs;
-  p[at + 8] = f.status;
 }

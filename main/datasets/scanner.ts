@@ -1,17 +1,21 @@
 /**
  * The index pass: list the dataset (and its attached ground truth), pair images with
- * labels, and bring the frames table in line — new files added, vanished files removed,
- * files whose size and mtime are unchanged left alone. Only files already indexed are
- * stat'ed (to see whether they changed); new ones are recorded by name and get their size
- * and mtime from the validation pass, which opens them anyway to read headers and labels.
+ * labels, and bring the project in line — new files listed (frameListing.ts: compact runs
+ * of paths; each gets its frame row when validation reads it), vanished files removed,
+ * files whose size and mtime are unchanged left alone, changed ones sent back to
+ * validation. Only files already indexed are stat'ed (to see whether they changed); new
+ * ones are recorded by name and get their size and mtime from the validation pass, which
+ * opens them anyway to read headers and labels.
  *
- * Writes go in batched transactions, so a cancelled or crashed scan keeps every batch it
- * committed and the next scan only does what is left. Frames below a folder that could
- * not be listed are kept (an unplugged drive or a permission change is not a deletion).
+ * Changes to existing frames go in batched transactions, so a cancelled or crashed scan
+ * keeps every batch it committed; the listing of new files is one short transaction at
+ * the end. Frames below a folder that could not be listed are kept (an unplugged drive or
+ * a permission change is not a deletion).
  */
 import { relative } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../jobs/jobContext';
 import type { FormatReader, LabelMatcher } from './formats/types';
+import { listedFrames, type FrameListing, type ListedFrame, type ListedFrames } from './frameListing';
 import { type FrameStore, type DatasetRow, type FrameFacts, type FrameStamp } from './frameStore';
 import { issue, type FileIssue } from './issues';
 import { pairImagesWithLabels } from './pairing';
@@ -39,7 +43,7 @@ export const INDEX_BATCH = 2000;
 
 type Role = 'image' | 'label' | 'not_image';
 
-export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: JobContext): Promise<IndexSummary> {
+export async function indexDataset(store: FrameStore, frameListing: FrameListing, target: ScanTarget, ctx: JobContext): Promise<IndexSummary> {
   const { dataset, reader, groundTruth } = target;
   ctx.progress(0, 0, 'listing files');
   const stamps = store.stamps(dataset.id);
@@ -100,9 +104,8 @@ export async function indexDataset(store: FrameStore, target: ScanTarget, ctx: J
     if (list) list.push(i);
     else frameIssues.set(i.relPath, [i]);
   }
-  const desired = images.map((image, index) => facts(image, pairing.labels[index] ?? null, index));
   const summary = await store.bulk(async () => {
-    const synced = await syncFrames(store, dataset.id, stamps, desired, frameIssues, detached, listing.unlistedDirs, ctx);
+    const synced = await syncFrames(store, frameListing, dataset.id, stamps, { images, labels: pairing.labels }, frameIssues, detached, listing.unlistedDirs, ctx);
     // Inside the bulk write, so this commit does not trigger the checkpoint the validation pass starts with.
     store.markScanned(dataset.id);
     return synced;
@@ -138,57 +141,72 @@ function stillValid(stamp: FrameStamp, f: FrameFacts): boolean {
 
 async function syncFrames(
   store: FrameStore,
+  listing: FrameListing,
   datasetId: number,
   stamps: Map<string, FrameStamp>,
-  desired: readonly FrameFacts[],
+  found: { readonly images: readonly WalkedFile<Role>[]; readonly labels: readonly (WalkedFile<unknown> | null)[] },
   frameIssues: ReadonlyMap<string, FileIssue[]>,
   detached: readonly FileIssue[],
   unlistedDirs: readonly string[],
   ctx: JobContext,
 ): Promise<Omit<IndexSummary, 'issues'>> {
-  // The listing is complete, so issues about non-frame files can be replaced wholesale now.
-  store.transaction(() => {
-    store.dropDetachedIssues(datasetId);
-    store.putIssues(datasetId, detached);
-  });
+  const { images, labels } = found;
+  // Listed frames not validated yet: a rescan sees them again rather than as new.
+  const waiting = listing.waiting(datasetId);
   let added = 0;
   let updated = 0;
   let unchanged = 0;
-  for (let start = 0; start < desired.length; start += INDEX_BATCH) {
-    throwIfCancelled(ctx.signal);
-    const batch = desired.slice(start, start + INDEX_BATCH);
-    store.transaction(() => {
-      const inserts: FrameFacts[] = [];
-      for (const f of batch) {
-        const stamp = stamps.size > 0 ? stamps.get(f.rel) : undefined;
-        if (!stamp) {
-          inserts.push(f);
-          continue;
+  let keptWaiting = 0;
+  let removedWaiting = 0;
+  let listed: ListedFrames;
+  if (stamps.size === 0 && waiting.size === 0) {
+    // A first scan: every frame is new, so the walk's own arrays are the listing (no object per frame).
+    listed = { length: images.length, rel: (i) => images[i]!.rel, labelRel: (i) => labels[i]?.rel ?? null, sortKey: (i) => i };
+    added = images.length;
+    ctx.progress(images.length, images.length, 'indexing');
+  } else {
+    const fresh: ListedFrame[] = [];
+    for (let start = 0; start < images.length; start += INDEX_BATCH) {
+      throwIfCancelled(ctx.signal);
+      const end = Math.min(start + INDEX_BATCH, images.length);
+      store.transaction(() => {
+        for (let i = start; i < end; i++) {
+          const f = facts(images[i]!, labels[i] ?? null, i);
+          const stamp = stamps.get(f.rel);
+          if (!stamp) {
+            fresh.push(f);
+            if (!waiting.has(f.rel)) added++;
+            else if (waiting.get(f.rel) === f.labelRel) unchanged++;
+            else updated++;
+            waiting.delete(f.rel);
+            continue;
+          }
+          stamps.delete(f.rel);
+          const [id, , , , , , sortKey] = stamp;
+          if (!stillValid(stamp, f)) {
+            store.updateFrame(datasetId, id, f);
+            store.putIssues(datasetId, frameIssues.get(f.rel) ?? []);
+            updated++;
+          } else {
+            if (sortKey !== f.sortKey) store.moveFrame(id, f.sortKey);
+            unchanged++;
+          }
         }
-        stamps.delete(f.rel);
-        const [id, , , , , , sortKey] = stamp;
-        if (!stillValid(stamp, f)) {
-          store.updateFrame(datasetId, id, f);
-          store.putIssues(datasetId, frameIssues.get(f.rel) ?? []);
-          updated++;
-        } else {
-          if (sortKey !== f.sortKey) store.moveFrame(id, f.sortKey);
-          unchanged++;
-        }
-      }
-      store.insertFrames(datasetId, inserts);
-      for (const f of inserts) {
-        const list = frameIssues.get(f.rel);
-        if (list) store.putIssues(datasetId, list);
-      }
-      added += inserts.length;
-    });
-    ctx.progress(Math.min(start + INDEX_BATCH, desired.length), desired.length, 'indexing');
-    await new Promise<void>((resolve) => setImmediate(resolve));
+      });
+      ctx.progress(end, images.length, 'indexing');
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // Waiting frames not seen again are gone too, unless their folder could not be listed:
+    // those stay, last (order among frames of an unreadable folder matters little).
+    for (const [rel, labelRel] of waiting) {
+      if (isBelow(rel, unlistedDirs)) fresh.push({ rel, labelRel, sortKey: images.length + keptWaiting++ });
+      else removedWaiting++;
+    }
+    listed = listedFrames(fresh);
   }
-  // Whatever is left in `stamps` was not seen: gone, unless its folder could not be listed.
-  const gone = [...stamps].filter(([rel]) => !unlistedDirs.some((dir) => dir === '' || rel.startsWith(`${dir}/`)));
-  let removed = 0;
+  // Whatever is left was not seen: gone, unless its folder could not be listed.
+  const gone = [...stamps].filter(([rel]) => !isBelow(rel, unlistedDirs));
+  let removed = removedWaiting;
   for (let start = 0; start < gone.length; start += INDEX_BATCH) {
     throwIfCancelled(ctx.signal);
     store.transaction(() => {
@@ -199,7 +217,19 @@ async function syncFrames(
       }
     });
   }
-  return { frames: desired.length + (stamps.size - gone.length), added, updated, removed, unchanged };
+  throwIfCancelled(ctx.signal);
+  // The listing is complete, so issues about files without a frame row are replaced wholesale.
+  store.transaction(() => {
+    store.dropDetachedIssues(datasetId);
+    store.putIssues(datasetId, detached);
+    listing.replace(datasetId, listed);
+    if (frameIssues.size > 0) for (let i = 0; i < listed.length; i++) store.putIssues(datasetId, frameIssues.get(listed.rel(i)) ?? []);
+  });
+  return { frames: images.length + (stamps.size - gone.length) + keptWaiting, added, updated, removed, unchanged };
+}
+
+function isBelow(rel: string, dirs: readonly string[]): boolean {
+  return dirs.some((dir) => dir === '' || rel.startsWith(`${dir}/`));
 }
 
 function toPosix(path: string): string {

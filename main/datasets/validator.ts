@@ -1,7 +1,8 @@
 /**
- * The validation pass, run after indexing on frames still marked 'pending' (new or
- * changed ones): the files' size and mtime (the stamps the next rescan compares), image
- * size from the file header and a truncation check, then the label decoded in full — its
+ * The validation pass, run after indexing on the frames the index listed (new ones, which
+ * get their rows here) and on rows marked 'pending' (changed files): the files' size and
+ * mtime (the stamps the next rescan compares), image size from the file header and a
+ * truncation check, then the label decoded in full — its
  * size against the image, values the format does not define, and the per-class pixel
  * counts stored in frames.class_histogram. The histogram is exact: counting raw values
  * costs far less than the inflate every label needs anyway, so sampling would save nothing.
@@ -15,6 +16,7 @@ import { ImageProblem, readImageInfo } from './imageHeader';
 import { issue, type FileIssue } from './issues';
 import { describeUnknown, readLabelFile, type LabelEncoding } from './labelDecode';
 import type { FrameStatus } from './frameStore';
+import { FrameListing } from './frameListing';
 import { PngError } from './pngDecode';
 import { NOT_STATED, stampOf } from './walk';
 
@@ -36,7 +38,8 @@ export interface ValidationTarget {
 }
 
 interface PendingFrame {
-  readonly id: number;
+  /** Null for a listed frame, which has no row yet. */
+  readonly id: number | null;
   readonly rel_path: string;
   readonly label_path: string | null;
   readonly sort_key: number;
@@ -48,8 +51,7 @@ interface Stamp {
 }
 
 interface Verdict {
-  readonly id: number;
-  readonly rel: string;
+  readonly frame: PendingFrame;
   readonly image: Stamp;
   readonly label: Stamp | null;
   readonly width: number | null;
@@ -64,7 +66,8 @@ const BATCH = 64;
 const IN_FLIGHT = 4;
 
 export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobContext): Promise<ValidationSummary> {
-  const total = (db.prepare("SELECT count(*) AS n FROM frames WHERE dataset_id = ? AND status = 'pending'").get(target.datasetId) as { n: number }).n;
+  const listing = new FrameListing(db);
+  const pendingRows = db.prepare("SELECT count(*) FROM frames WHERE dataset_id = ? AND status = 'pending'").pluck();
   const next = db.prepare(
     "SELECT id, rel_path, label_path, sort_key FROM frames WHERE dataset_id = ? AND status = 'pending' AND sort_key >= ? ORDER BY sort_key, id LIMIT ?",
   );
@@ -72,24 +75,27 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
     `UPDATE frames SET width = ?, height = ?, status = ?, class_histogram = ?, size_bytes = ?, mtime_ms = ?,
        label_size_bytes = ?, label_mtime_ms = ? WHERE id = ?`,
   );
+  const insert = db.prepare(
+    `INSERT INTO frames (width, height, status, class_histogram, size_bytes, mtime_ms, label_size_bytes, label_mtime_ms,
+       dataset_id, rel_path, label_path, sort_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   const putIssue = db.prepare(
     `INSERT INTO dataset_issues (dataset_id, rel_path, code, message) VALUES (?, ?, ?, ?)
      ON CONFLICT (dataset_id, rel_path, code) DO UPDATE SET message = excluded.message`,
   );
+  const { datasetId } = target;
+  const total = (pendingRows.get(datasetId) as number) + listing.counts(datasetId).frames;
   const counts = { checked: 0, ok: 0, badImages: 0, badLabels: 0 };
-  let fromSortKey = 0;
-  ctx.progress(0, total, 'validating');
-  for (;;) {
-    throwIfCancelled(ctx.signal);
-    const batch = next.all(target.datasetId, fromSortKey, BATCH) as PendingFrame[];
-    if (batch.length === 0) break;
+  const settle = async (batch: readonly PendingFrame[], commitAlso: () => void): Promise<void> => {
     const verdicts = await mapLimited(batch, IN_FLIGHT, (frame) => judge(frame, target));
     db.transaction(() => {
       for (const v of verdicts) {
-        const histogram = v.histogram ? JSON.stringify(v.histogram) : null;
-        save.run(v.width, v.height, v.status, histogram, v.image.size, v.image.mtimeMs, v.label?.size ?? null, v.label?.mtimeMs ?? null, v.id);
-        for (const i of v.issues) putIssue.run(target.datasetId, v.rel, i.code, i.message);
+        const facts = [v.width, v.height, v.status, v.histogram ? JSON.stringify(v.histogram) : null, v.image.size, v.image.mtimeMs, v.label?.size ?? null, v.label?.mtimeMs ?? null];
+        if (v.frame.id === null) insert.run(...facts, datasetId, v.frame.rel_path, v.frame.label_path, v.frame.sort_key);
+        else save.run(...facts, v.frame.id);
+        for (const i of v.issues) putIssue.run(datasetId, v.frame.rel_path, i.code, i.message);
       }
+      commitAlso();
     })();
     for (const v of verdicts) {
       counts.checked++;
@@ -97,9 +103,30 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
       else if (v.status === 'bad_image') counts.badImages++;
       else if (v.status === 'bad_label') counts.badLabels++;
     }
+    ctx.progress(counts.checked, total, 'validating');
+  };
+
+  ctx.progress(0, total, 'validating');
+  // Listed frames first, in sort order: each gets its row, written whole, as it is settled.
+  for (const run of listing.runs(datasetId)) {
+    for (let start = run.done; start < run.rels.length; start += BATCH) {
+      throwIfCancelled(ctx.signal);
+      const end = Math.min(start + BATCH, run.rels.length);
+      const batch: PendingFrame[] = [];
+      for (let i = start; i < end; i++) batch.push({ id: null, rel_path: run.rels[i]!, label_path: run.labels?.[i] ?? null, sort_key: run.firstSortKey + i });
+      const labelled = batch.filter((f) => f.label_path !== null).length;
+      await settle(batch, () => listing.advance(datasetId, run, end, labelled));
+    }
+  }
+  // Then frames whose files changed since they were read: their rows (and ids) stay.
+  let fromSortKey = 0;
+  for (;;) {
+    throwIfCancelled(ctx.signal);
+    const batch = next.all(datasetId, fromSortKey, BATCH) as PendingFrame[];
+    if (batch.length === 0) break;
+    await settle(batch, () => {});
     // Settled frames leave 'pending', so the cursor only has to skip what is behind it.
     fromSortKey = batch[batch.length - 1]!.sort_key;
-    ctx.progress(counts.checked, total, 'validating');
   }
   return counts;
 }
@@ -110,7 +137,7 @@ async function judge(frame: PendingFrame, target: ValidationTarget): Promise<Ver
   const labelPath = frame.label_path === null ? null : join(target.labelRoot, frame.label_path);
   // Stamped before reading, so a file replaced meanwhile looks changed to the next rescan.
   const [image, label] = await Promise.all([stampAt(imagePath), labelPath === null ? null : stampAt(labelPath)]);
-  const verdict = { id: frame.id, rel: frame.rel_path, image, label };
+  const verdict = { frame, image, label };
   let info;
   try {
     info = await readImageInfo(imagePath);

@@ -172,6 +172,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'listed frames waiting for validation, kept as compact runs instead of one row each',
+    sql: `
+      CREATE TABLE frame_listing (
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        first_sort_key INTEGER NOT NULL,
+        rels TEXT NOT NULL,
+        labels TEXT,
+        count INTEGER NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        labelled_left INTEGER NOT NULL,
+        PRIMARY KEY (dataset_id, first_sort_key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -97,7 +97,7 @@ function DatasetDetail({ dataset }: { dataset: DatasetSummary }): React.JSX.Elem
       setTotal(page?.total ?? 0);
     });
     void run(() => api.call('dataset:issues', { datasetId: dataset.id })).then((i) => setIssues(i ?? []));
-  }, [dataset.id, dataset.frameCount, dataset.issueCount, offset]);
+  }, [dataset.id, dataset.frameCount, dataset.pendingCount, dataset.issueCount, offset]);
   return (
     <div className="dataset-detail" data-testid={`dataset-${dataset.id}`}>
       <h3>
@@ -105,7 +105,7 @@ function DatasetDetail({ dataset }: { dataset: DatasetSummary }): React.JSX.Elem
       </h3>
       <p>
         Format <strong data-testid="dataset-format">{dataset.format}</strong> · <span data-testid="frame-count">{dataset.frameCount}</span>{' '}
-        frames · {dataset.labelledCount} labelled · {dataset.issueCount} issues · <code>{dataset.root}</code>{' '}
+        frames{dataset.pendingCount > 0 && <span data-testid="pending-count"> ({dataset.pendingCount} still being checked)</span>} · {dataset.labelledCount} labelled · {dataset.issueCount} issues · <code>{dataset.root}</code>{' '}
         <button onClick={() => void run(() => api.call('dataset:rescan', { datasetId: dataset.id }))}>Rescan</button>
       </p>
       <ClassHistogram datasetId={dataset.id} />

@@ -31,7 +31,8 @@ describe('incremental scan', () => {
     const project = openTestProject();
     const { service } = project;
     const { id } = service.addDataset({ name: 'g', role: 'sim', root });
-    const first = await service.scan(id, ctx());
+    const labelsCountedBeforeRows = () => expect(service.summary(id)).toMatchObject({ frameCount: 5, labelledCount: 5, pendingCount: 5 });
+    const first = await service.scan(id, ctx(), { onIndexed: labelsCountedBeforeRows });
     expect(first.index).toMatchObject({ frames: 5, added: 5, updated: 0, removed: 0, unchanged: 0 });
     expect(first.validation).toMatchObject({ checked: 5, ok: 5 });
     const before = new Map(service.listFrames(id, { offset: 0, limit: 100 }).map((f) => [f.relPath, f]));
@@ -77,7 +78,7 @@ describe('incremental scan', () => {
     project.close();
   });
 
-  it('keeps the batches of a cancelled scan and finishes the rest on the next one', async () => {
+  it('keeps what a cancelled index or validation committed and finishes the rest on the next scan', async () => {
     const root = tempDir('many-');
     for (let s = 0; s < 3; s++) {
       mkdirSync(join(root, `seq${s}`));
@@ -86,19 +87,31 @@ describe('incremental scan', () => {
     const project = openTestProject();
     const { service, db } = project;
     const { id } = service.addDataset({ name: 'f', role: 'dashcam', root, format: 'folder' });
-    const stopAfterFirstBatch = cancellingAt((done, note) => note === 'indexing' && done >= 2000);
-    await expect(service.indexFiles(id, stopAfterFirstBatch)).rejects.toBeInstanceOf(CancelledError);
-    const committed = db.prepare('SELECT count(*) FROM frames WHERE dataset_id = ?').pluck().get(id) as number;
-    expect(committed).toBe(2000);
-    const resumed = await service.indexFiles(id, ctx());
-    expect(resumed).toMatchObject({ frames: 2100, added: 100, unchanged: 2000, removed: 0 });
+    // Cancelled while listing: nothing half-written.
+    await expect(service.indexFiles(id, cancellingAt((done, note) => note === 'listing files' && done > 0))).rejects.toBeInstanceOf(CancelledError);
+    expect(service.summary(id)).toMatchObject({ frameCount: 0, pendingCount: 0 });
+    expect(await service.indexFiles(id, ctx())).toMatchObject({ frames: 2100, added: 2100 });
+    expect(service.summary(id)).toMatchObject({ frameCount: 2100, pendingCount: 2100 });
+    // Validation cancelled part way: the frames it settled have their rows, the rest still wait.
+    await expect(service.validateFrames(id, cancellingAt((done, note) => note === 'validating' && done >= 700))).rejects.toBeInstanceOf(CancelledError);
+    const rows = db.prepare('SELECT count(*) FROM frames WHERE dataset_id = ?').pluck().get(id) as number;
+    expect(rows).toBeGreaterThanOrEqual(700);
+    expect(rows).toBeLessThan(2100);
+    expect(service.summary(id)).toMatchObject({ frameCount: 2100, pendingCount: 2100 - rows });
+    // A rescan in between sees every frame again, settled or waiting, as unchanged.
+    expect(await service.indexFiles(id, ctx())).toMatchObject({ frames: 2100, added: 0, updated: 0, removed: 0, unchanged: 2100 });
+    expect(await service.validateFrames(id, ctx())).toMatchObject({ checked: 2100 - rows, badImages: 2100 - rows });
+    expect(service.summary(id)).toMatchObject({ frameCount: 2100, pendingCount: 0 });
     const page = service.framePage(id, 698, 4);
     expect(page.total).toBe(2100);
     expect(page.frames.map((f) => f.relPath)).toEqual(['seq0/frame_698.jpg', 'seq0/frame_699.jpg', 'seq1/frame_0.jpg', 'seq1/frame_1.jpg']);
+    // Rows were written in sort order across the interruption: ids follow it.
+    const ids = service.listFrames(id, { offset: 0, limit: 10000 }).map((f) => f.id);
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
     project.close();
   });
 
-  it('keeps the walk order and every name byte for byte through the bulk insert, and the rows survive a reopen', async () => {
+  it('keeps the walk order and every name byte for byte through the listing, which survives a reopen', async () => {
     // Folders and files interleave (the walk lists folders ahead of time), runs are long enough
     // for the one-JSON-array insert, and names carry quotes, a newline, accents and an emoji.
     const root = tempDir('order-');
@@ -113,19 +126,20 @@ describe('incremental scan', () => {
     const project = openTestProject();
     const { id } = project.service.addDataset({ name: 'f', role: 'dashcam', root, format: 'folder' });
     expect(await project.service.indexFiles(id, ctx())).toMatchObject({ added: expected.length + odd.length });
-    const rels = project.service.framePage(id, 0, 10000).frames.map((f) => f.relPath);
-    expect(rels.filter((r) => !odd.some((o) => r === `b/${o}`))).toEqual(expected);
-    expect(new Set(rels)).toEqual(new Set([...expected, ...odd.map((o) => `b/${o}`)]));
     // The index leaves its pages in the WAL (validation checkpoints): committed all the same.
     project.close();
     const db = openProjectDatabase(join(project.dir, 'project.sqlite'));
     const reopened = new DatasetService(db);
-    expect(reopened.framePage(id, 0, 10000).frames.map((f) => f.relPath)).toEqual(rels);
     expect(reopened.getDataset(id).scannedAt).not.toBeNull();
+    expect(reopened.summary(id)).toMatchObject({ frameCount: expected.length + odd.length, pendingCount: expected.length + odd.length });
+    await reopened.validateFrames(id, ctx());
+    const rels = reopened.framePage(id, 0, 10000).frames.map((f) => f.relPath);
+    expect(rels.filter((r) => !odd.some((o) => r === `b/${o}`))).toEqual(expected);
+    expect(new Set(rels)).toEqual(new Set([...expected, ...odd.map((o) => `b/${o}`)]));
     db.close();
   });
 
-  it('has every frame row in, pending, when the index phase hands over to validation', async () => {
+  it('has every frame counted, waiting, when the index phase hands over to validation, which gives each its row', async () => {
     const root = tempDir('phases-');
     for (let f = 0; f < 5; f++) put(root, `frame_${f}.jpg`, await photoJpeg(4, 4));
     put(root, 'frame_9.jpg', 'not a jpeg');
@@ -133,14 +147,22 @@ describe('incremental scan', () => {
     const { service } = project;
     const { id } = service.addDataset({ name: 'f', role: 'dashcam', root });
     const notes: string[] = [];
-    let atHandover: { frames: number; statuses: string[] } | null = null;
+    let atHandover: { frames: number; pending: number; rows: number } | null = null;
     const result = await service.scan(id, detachedJobContext((_done, _total, note) => notes.push(note ?? '')), {
       onIndexed: () => {
-        const frames = service.listFrames(id, { offset: 0, limit: 100 });
-        atHandover = { frames: service.summary(id).frameCount, statuses: [...new Set(frames.map((f) => f.status))] };
+        const { frameCount, pendingCount } = service.summary(id);
+        atHandover = { frames: frameCount, pending: pendingCount, rows: service.listFrames(id, { offset: 0, limit: 100 }).length };
       },
     });
-    expect(atHandover).toEqual({ frames: 6, statuses: ['pending'] });
+    expect(atHandover).toEqual({ frames: 6, pending: 6, rows: 0 });
+    expect(service.listFrames(id, { offset: 0, limit: 100 }).map((f) => [f.relPath, f.status, f.sortKey])).toEqual([
+      ['frame_0.jpg', 'ok', 0],
+      ['frame_1.jpg', 'ok', 1],
+      ['frame_2.jpg', 'ok', 2],
+      ['frame_3.jpg', 'ok', 3],
+      ['frame_4.jpg', 'ok', 4],
+      ['frame_9.jpg', 'bad_image', 5],
+    ]);
     expect([...new Set(notes)]).toEqual(['listing files', 'indexing', 'validating']);
     expect(result.validation).toMatchObject({ checked: 6, ok: 5, badImages: 1 });
     project.close();
@@ -155,7 +177,8 @@ describe('incremental scan', () => {
     await service.indexFiles(id, ctx());
     const stop = cancellingAt((done, note) => note === 'validating' && done > 0);
     await expect(service.validateFrames(id, stop)).rejects.toBeInstanceOf(CancelledError);
-    const pendingAfterCancel = service.listFrames(id, { offset: 0, limit: 1000 }).filter((f) => f.status === 'pending').length;
+    const pendingAfterCancel = service.summary(id).pendingCount;
+    expect(service.listFrames(id, { offset: 0, limit: 1000 })).toHaveLength(150 - pendingAfterCancel);
     expect(pendingAfterCancel).toBeGreaterThan(0);
     expect(pendingAfterCancel).toBeLessThan(150);
     const rest = await service.validateFrames(id, ctx());
@@ -188,13 +211,37 @@ describe('incremental scan', () => {
     const again = await withoutRoot(() => service.indexFiles(id, ctx()));
     chmodSync(join(root, 'b'), 0o755);
     expect(again).toMatchObject({ added: 1, removed: 0 });
-    expect(service.framePage(id, 0, 100).total).toBe(7);
+    expect(service.summary(id)).toMatchObject({ frameCount: 7, pendingCount: 1 });
     expect(service.issues(id).map((i) => [i.relPath, i.code])).toEqual([['b', 'unreadable']]);
     // Readable again: the issue goes, nothing was lost.
     await service.indexFiles(id, ctx());
     expect(service.issues(id)).toEqual([]);
     renameSync(join(root, 'b'), join(root, 'c'));
     expect((await service.indexFiles(id, ctx())).removed).toBe(3);
+    project.close();
+  });
+  it('keeps waiting frames under a folder that cannot be listed and drops the ones that vanished', async () => {
+    const root = tempDir('wait-');
+    for (const seq of ['a', 'b']) for (let f = 0; f < 3; f++) put(root, `${seq}/frame_${f}.jpg`, await photoJpeg(4, 4));
+    openUp(root, join(root, 'a'), join(root, 'b'));
+    const project = openTestProject();
+    const { service } = project;
+    const { id } = service.addDataset({ name: 'f', role: 'dashcam', root });
+    await service.indexFiles(id, ctx());
+    chmodSync(join(root, 'b'), 0o000);
+    rmSync(join(root, 'a/frame_0.jpg'));
+    const again = await withoutRoot(() => service.indexFiles(id, ctx()));
+    chmodSync(join(root, 'b'), 0o755);
+    expect(again).toMatchObject({ frames: 5, added: 0, removed: 1, unchanged: 2 });
+    expect(service.summary(id)).toMatchObject({ frameCount: 5, pendingCount: 5 });
+    expect(await service.validateFrames(id, ctx())).toMatchObject({ checked: 5, ok: 5 });
+    expect(service.listFrames(id, { offset: 0, limit: 100 }).map((f) => f.relPath)).toEqual([
+      'a/frame_1.jpg',
+      'a/frame_2.jpg',
+      'b/frame_0.jpg',
+      'b/frame_1.jpg',
+      'b/frame_2.jpg',
+    ]);
     project.close();
   });
 });
