@@ -14,8 +14,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'main/electron/shell.ts'),
           web: resolve(__dirname, 'main/web/cli.ts'),
-          // Loaded by FramePreparer as a worker thread, from beside the entry that needs it.
+          // Loaded as worker threads (services/workerEntry.ts), from beside the entry that needs them.
           prepareWorker: resolve(__dirname, 'main/inference/prepareWorker.ts'),
+          headerWorker: resolve(__dirname, 'main/datasets/headerWorker.ts'),
         },
         external: nativeModules,
       },

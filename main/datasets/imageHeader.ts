@@ -3,9 +3,10 @@
  * file reaches its end marker. Reading a few hundred bytes is far cheaper than asking
  * libvips for metadata, and it tells a truncated copy from a good one without decoding.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { exceedsPixelLimit, tooLargeMessage } from './imageLimits';
 import { PngError, readPngHeader } from './pngDecode';
+import { NOT_STATED, stampOf } from './walk';
 
 export type ImageKind = 'png' | 'jpeg' | 'webp';
 
@@ -38,36 +39,56 @@ const HEAD_BYTES = 4096;
 /** How far from the end an end marker may sit (some cameras append a few bytes after EOI). */
 const TAIL_BYTES = 64;
 
-/** Reads the header and tail of an image file; throws ImageProblem. */
-export async function readImageInfo(path: string): Promise<ImageInfo> {
-  let handle: FileHandle;
+/** What reading a frame's header found: its stamp, and its size or what is wrong with it. */
+export interface HeaderReading {
+  /** Taken from the open file before reading (NOT_STATED when it could not be opened). */
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly info: ImageInfo | null;
+  readonly problem: { readonly code: ImageProblemCode; readonly message: string } | null;
+}
+
+/**
+ * Reads the header and tail of an image file with synchronous calls: a few microseconds each,
+ * against tens for each round trip of the promise API (bench/README.md §4), so it is meant for
+ * a worker thread (headerReader.ts), where blocking on a slow disk holds up nothing else.
+ */
+export function readImageHeader(path: string): HeaderReading {
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
-    throw new ImageProblem('unreadable', `cannot open (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    return { size: NOT_STATED, mtimeMs: NOT_STATED, info: null, problem: { code: 'unreadable', message: `cannot open (${(err as NodeJS.ErrnoException).code ?? String(err)})` } };
   }
+  let stamp = { size: NOT_STATED, mtimeMs: NOT_STATED };
   try {
-    const size = (await handle.stat()).size;
-    if (size === 0) throw new ImageProblem('empty', 'file is empty (0 bytes)');
-    const head = await readAt(handle, 0, Math.min(HEAD_BYTES, size));
-    const tailStart = Math.max(0, size - TAIL_BYTES);
-    const tail = await readAt(handle, tailStart, size - tailStart);
-    const info = isPng(head) ? pngInfo(head, tail) : isJpeg(head) ? await jpegInfo(handle, head, tail, size) : isWebp(head) ? webpInfo(head, size) : null;
-    if (!info) throw new ImageProblem('not_an_image', 'content is not PNG, JPEG or WebP');
-    // Caught here, from the header, so no later step (thumbnail, inference) tries to decode it.
-    if (exceedsPixelLimit(info.width, info.height)) throw new ImageProblem('too_large', tooLargeMessage(info.width, info.height));
-    return info;
+    const st = fstatSync(fd);
+    stamp = stampOf(st);
+    const info = imageInfo(fd, st.size);
+    return { ...stamp, info, problem: null };
   } catch (err) {
-    if (err instanceof ImageProblem) throw err;
-    throw new ImageProblem('unreadable', `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    if (err instanceof ImageProblem) return { ...stamp, info: null, problem: { code: err.code, message: err.message } };
+    return { ...stamp, info: null, problem: { code: 'unreadable', message: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})` } };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+function imageInfo(fd: number, size: number): ImageInfo {
+  if (size === 0) throw new ImageProblem('empty', 'file is empty (0 bytes)');
+  const head = readAt(fd, 0, Math.min(HEAD_BYTES, size));
+  const tailStart = Math.max(0, size - TAIL_BYTES);
+  const tail = readAt(fd, tailStart, size - tailStart);
+  const info = isPng(head) ? pngInfo(head, tail) : isJpeg(head) ? jpegInfo(fd, head, tail, size) : isWebp(head) ? webpInfo(head, size) : null;
+  if (!info) throw new ImageProblem('not_an_image', 'content is not PNG, JPEG or WebP');
+  // Caught here, from the header, so no later step (thumbnail, inference) tries to decode it.
+  if (exceedsPixelLimit(info.width, info.height)) throw new ImageProblem('too_large', tooLargeMessage(info.width, info.height));
+  return info;
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, position);
+  const bytesRead = readSync(fd, buffer, 0, length, position);
   return buffer.subarray(0, bytesRead);
 }
 
@@ -97,10 +118,10 @@ function pngInfo(head: Buffer, tail: Buffer): ImageInfo {
 }
 
 /** Walks JPEG marker segments to the first start-of-frame; only segment headers are read. */
-async function jpegInfo(handle: FileHandle, head: Buffer, tail: Buffer, size: number): Promise<ImageInfo> {
+function jpegInfo(fd: number, head: Buffer, tail: Buffer, size: number): ImageInfo {
   let offset = 2;
   for (;;) {
-    const marker = await bytesAt(handle, head, offset, 4);
+    const marker = bytesAt(fd, head, offset, 4);
     if (marker.length < 4) throw new ImageProblem('truncated', 'JPEG ends before its frame header');
     if (marker[0] !== 0xff) throw new ImageProblem('not_an_image', `broken JPEG marker at byte ${offset}`);
     const code = marker[1]!;
@@ -115,7 +136,7 @@ async function jpegInfo(handle: FileHandle, head: Buffer, tail: Buffer, size: nu
     const length = marker.readUInt16BE(2);
     const isStartOfFrame = code >= 0xc0 && code <= 0xcf && code !== 0xc4 && code !== 0xc8 && code !== 0xcc;
     if (isStartOfFrame) {
-      const frame = await bytesAt(handle, head, offset, 9);
+      const frame = bytesAt(fd, head, offset, 9);
       if (frame.length < 9) throw new ImageProblem('truncated', 'JPEG ends inside its frame header');
       const height = frame.readUInt16BE(5);
       const width = frame.readUInt16BE(7);
@@ -134,9 +155,9 @@ function hasJpegEnd(tail: Buffer): boolean {
   return false;
 }
 
-async function bytesAt(handle: FileHandle, head: Buffer, offset: number, length: number): Promise<Buffer> {
+function bytesAt(fd: number, head: Buffer, offset: number, length: number): Buffer {
   if (offset + length <= head.length) return head.subarray(offset, offset + length);
-  return readAt(handle, offset, length);
+  return readAt(fd, offset, length);
 }
 
 function webpInfo(head: Buffer, size: number): ImageInfo {

@@ -12,7 +12,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../jobs/jobContext';
 import type { Db } from '../db/projectDatabase';
-import { ImageProblem, readImageInfo } from './imageHeader';
+import type { HeaderReader } from './headerReader';
+import { ImageProblem, type HeaderReading } from './imageHeader';
 import { issue, type FileIssue } from './issues';
 import { describeUnknown, readLabelFile, type LabelEncoding } from './labelDecode';
 import type { FrameStatus } from './frameStore';
@@ -61,11 +62,13 @@ interface Verdict {
   readonly issues: FileIssue[];
 }
 
-const BATCH = 64;
+const BATCH = 256;
+/** Batches whose headers are asked for ahead of the one being settled. */
+const READ_AHEAD = 3;
 /** Files decoded at once: inflate runs on libuv's pool, so a few in flight keep the cores busy. */
 const IN_FLIGHT = 4;
 
-export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobContext): Promise<ValidationSummary> {
+export async function validateFrames(db: Db, target: ValidationTarget, headers: HeaderReader, ctx: JobContext): Promise<ValidationSummary> {
   const listing = new FrameListing(db);
   const pendingRows = db.prepare("SELECT count(*) FROM frames WHERE dataset_id = ? AND status = 'pending'").pluck();
   const next = db.prepare(
@@ -86,8 +89,10 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
   const { datasetId } = target;
   const total = (pendingRows.get(datasetId) as number) + listing.counts(datasetId).frames;
   const counts = { checked: 0, ok: 0, badImages: 0, badLabels: 0 };
-  const settle = async (batch: readonly PendingFrame[], commitAlso: () => void): Promise<void> => {
-    const verdicts = await mapLimited(batch, IN_FLIGHT, (frame) => judge(frame, target));
+  const readHeaders = (batch: readonly PendingFrame[]) => headers.read(batch.map((f) => join(target.imageRoot, f.rel_path)));
+  const settle = async (batch: readonly PendingFrame[], read: Promise<HeaderReading[]>, commitAlso: () => void): Promise<void> => {
+    const readings = await read;
+    const verdicts = await mapLimited(batch, IN_FLIGHT, (frame, i) => judge(frame, readings[i]!, target));
     db.transaction(() => {
       for (const v of verdicts) {
         const facts = [v.width, v.height, v.status, v.histogram ? JSON.stringify(v.histogram) : null, v.image.size, v.image.mtimeMs, v.label?.size ?? null, v.label?.mtimeMs ?? null];
@@ -109,13 +114,32 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
   ctx.progress(0, total, 'validating');
   // Listed frames first, in sort order: each gets its row, written whole, as it is settled.
   for (const run of listing.runs(datasetId)) {
-    for (let start = run.done; start < run.rels.length; start += BATCH) {
-      throwIfCancelled(ctx.signal);
-      const end = Math.min(start + BATCH, run.rels.length);
+    const batchAt = (start: number): PendingFrame[] => {
       const batch: PendingFrame[] = [];
-      for (let i = start; i < end; i++) batch.push({ id: null, rel_path: run.rels[i]!, label_path: run.labels?.[i] ?? null, sort_key: run.firstSortKey + i });
+      for (let i = start; i < Math.min(start + BATCH, run.rels.length); i++) {
+        batch.push({ id: null, rel_path: run.rels[i]!, label_path: run.labels?.[i] ?? null, sort_key: run.firstSortKey + i });
+      }
+      return batch;
+    };
+    // Headers of the next batches are read on the worker while this one is judged and written.
+    const ahead: { batch: PendingFrame[]; read: Promise<HeaderReading[]> }[] = [];
+    let queued = run.done;
+    const fill = (): void => {
+      while (ahead.length < READ_AHEAD && queued < run.rels.length) {
+        const batch = batchAt(queued);
+        queued += batch.length;
+        ahead.push({ batch, read: readHeaders(batch) });
+      }
+    };
+    let settled = run.done;
+    for (fill(); ahead.length > 0; fill()) {
+      throwIfCancelled(ctx.signal);
+      const { batch, read } = ahead.shift()!;
+      fill();
+      settled += batch.length;
+      const end = settled;
       const labelled = batch.filter((f) => f.label_path !== null).length;
-      await settle(batch, () => listing.advance(datasetId, run, end, labelled));
+      await settle(batch, read, () => listing.advance(datasetId, run, end, labelled));
     }
   }
   // Then frames whose files changed since they were read: their rows (and ids) stay.
@@ -124,25 +148,23 @@ export async function validateFrames(db: Db, target: ValidationTarget, ctx: JobC
     throwIfCancelled(ctx.signal);
     const batch = next.all(datasetId, fromSortKey, BATCH) as PendingFrame[];
     if (batch.length === 0) break;
-    await settle(batch, () => {});
+    await settle(batch, readHeaders(batch), () => {});
     // Settled frames leave 'pending', so the cursor only has to skip what is behind it.
     fromSortKey = batch[batch.length - 1]!.sort_key;
   }
   return counts;
 }
 
-async function judge(frame: PendingFrame, target: ValidationTarget): Promise<Verdict> {
+async function judge(frame: PendingFrame, reading: HeaderReading, target: ValidationTarget): Promise<Verdict> {
   const issues: FileIssue[] = [];
-  const imagePath = join(target.imageRoot, frame.rel_path);
   const labelPath = frame.label_path === null ? null : join(target.labelRoot, frame.label_path);
-  // Stamped before reading, so a file replaced meanwhile looks changed to the next rescan.
-  const [image, label] = await Promise.all([stampAt(imagePath), labelPath === null ? null : stampAt(labelPath)]);
-  const verdict = { frame, image, label };
-  let info;
-  try {
-    info = await readImageInfo(imagePath);
-  } catch (err) {
-    issues.push(problemIssue(frame.rel_path, frame.rel_path, err));
+  // Stamped before reading (the image by the header reader), so a file replaced meanwhile looks changed to the next rescan.
+  const label = labelPath === null ? null : await stampAt(labelPath);
+  const verdict = { frame, image: { size: reading.size, mtimeMs: reading.mtimeMs }, label };
+  const info = reading.info;
+  if (!info) {
+    const problem = reading.problem ?? { code: 'not_an_image' as const, message: 'unreadable image' };
+    issues.push(issue(frame.rel_path, problem.code, `image: ${problem.message}`));
     return { ...verdict, width: null, height: null, status: 'bad_image', histogram: null, issues };
   }
   const { width, height } = info;
@@ -190,13 +212,13 @@ function problemIssue(frameRel: string, file: string, err: unknown): FileIssue {
   return issue(frameRel, 'not_an_image', `${about}: ${(err as Error).message ?? String(err)}`);
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i]!);
+      out[i] = await fn(items[i]!, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

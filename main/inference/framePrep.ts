@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../common/errors';
+import { spawnWorkerEntry } from '../services/workerEntry';
 import { decodeFrame, toTensorData, type DecodedFrame, type Normalization } from './preprocess';
 
 /** What one model needs from a frame: its input size and normalisation. */
@@ -87,7 +85,7 @@ export class FramePreparer {
   private ensureWorker(): Worker | null {
     if (this.worker) return this.worker;
     try {
-      const worker = spawnPrepareWorker();
+      const worker = spawnWorkerEntry(import.meta.url, 'prepareWorker');
       worker.on('message', (reply: PrepareReply) => this.settle(reply));
       // A worker that dies (failed start, crash) hands its frames back to this thread.
       worker.on('error', () => this.fail(worker));
@@ -123,29 +121,4 @@ export class FramePreparer {
     this.pending.clear();
     for (const p of left) prepareFrame(p.path, p.specs).then(p.resolve, p.reject);
   }
-}
-
-/**
- * The built app has `prepareWorker.js` beside its entry (electron-vite's main input); the
- * source tree (tsx, vitest) has only the TypeScript file, loaded through tsx's API.
- */
-function spawnPrepareWorker(): Worker {
-  for (const rel of ['./prepareWorker.js', '../prepareWorker.js']) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(file)) return new Worker(file);
-  }
-  const source = new URL('./prepareWorker.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(source))) throw new Error('no prepare worker entry');
-  const tsxApi = tsxEsmApi();
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(source.href)}, ${JSON.stringify(source.href)}))`;
-  return new Worker(boot, { eval: true });
-}
-
-/** tsx's ESM API file, from its package exports (its CommonJS build cannot register hooks in a worker). */
-function tsxEsmApi(): string {
-  const pkgJson = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgJson, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
-  const rel = pkg.exports?.['./esm/api']?.import?.default;
-  if (!rel) throw new Error('tsx has no ESM API export');
-  return new URL(rel, pathToFileURL(pkgJson)).href;
 }

@@ -170,7 +170,8 @@ describe('incremental scan', () => {
 
   it('resumes an interrupted validation where it stopped', async () => {
     const root = tempDir('val-');
-    for (let f = 0; f < 150; f++) put(root, `frame_${f}.jpg`, await photoJpeg(4, 4));
+    const jpeg = await photoJpeg(4, 4);
+    for (let f = 0; f < 600; f++) put(root, `frame_${f}.jpg`, jpeg);
     const project = openTestProject();
     const { service } = project;
     const { id } = service.addDataset({ name: 'f', role: 'dashcam', root });
@@ -178,9 +179,9 @@ describe('incremental scan', () => {
     const stop = cancellingAt((done, note) => note === 'validating' && done > 0);
     await expect(service.validateFrames(id, stop)).rejects.toBeInstanceOf(CancelledError);
     const pendingAfterCancel = service.summary(id).pendingCount;
-    expect(service.listFrames(id, { offset: 0, limit: 1000 })).toHaveLength(150 - pendingAfterCancel);
+    expect(service.listFrames(id, { offset: 0, limit: 1000 })).toHaveLength(600 - pendingAfterCancel);
     expect(pendingAfterCancel).toBeGreaterThan(0);
-    expect(pendingAfterCancel).toBeLessThan(150);
+    expect(pendingAfterCancel).toBeLessThan(600);
     const rest = await service.validateFrames(id, ctx());
     expect(rest.checked).toBe(pendingAfterCancel);
     expect(service.listFrames(id, { offset: 0, limit: 1000 }).every((f) => f.status === 'ok' && f.width === 4)).toBe(true);
