@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AppError } from '../../common/errors';
+import { DatasetService } from '../datasets/datasetService';
 import { openProjectDatabase, type Db } from '../db/projectDatabase';
 import type { JobContext } from '../jobs/jobContext';
 import { defaultAppHome, PROJECT_CACHE_DIR, PROJECT_DB_FILE } from '../services/appPaths';
@@ -54,6 +55,7 @@ async function main(): Promise<number> {
   });
   const models = new ModelService(db, providers);
   const inference = new InferenceService({ db, cacheDir: join(dir, PROJECT_CACHE_DIR), models });
+  const datasets = new DatasetService(db);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.on('SIGINT', stop);
@@ -62,18 +64,23 @@ async function main(): Promise<number> {
     const datasetId = findDataset(db, values.dataset);
     const modelIds: number[] = [];
     for (const ref of values.models.split(',').map((s) => s.trim()).filter(Boolean)) modelIds.push(await resolveModel(models, ref));
-    const runId = inference.resumeOrCreate(datasetId, modelIds);
     let last = 0;
-    const ctx: JobContext = {
-      signal: controller.signal,
-      progress: (done, total) => {
-        const now = Date.now();
-        if (now - last < 1000 && done < total) return;
-        last = now;
-        process.stderr.write(`run ${runId}: ${done}/${total} frames\n`);
-      },
-      log: (line) => process.stderr.write(`${line}\n`),
+    const progressTo = (what: string) => (done: number, total: number) => {
+      const now = Date.now();
+      if (now - last < 1000 && done < total) return;
+      last = now;
+      process.stderr.write(`${what}: ${done}/${total} frames\n`);
     };
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    // Frames get their rows when validation reads them: finish an interrupted scan's second
+    // phase first, so the run covers the whole dataset the app shows.
+    const waiting = datasets.summary(datasetId).pendingCount;
+    if (waiting > 0) {
+      log(`dataset ${datasetId}: ${waiting} frames not validated yet; validating them first`);
+      await datasets.validateFrames(datasetId, { signal: controller.signal, progress: progressTo('validating'), log });
+    }
+    const runId = inference.resumeOrCreate(datasetId, modelIds);
+    const ctx: JobContext = { signal: controller.signal, progress: progressTo(`run ${runId}`), log };
     const report = await providers.report();
     process.stderr.write(`execution provider: ${report.active}${report.attempts.filter((a) => !a.ok).map((a) => `; ${a.provider}: ${a.reason}`).join('')}\n`);
     const outcome = await inference.execute(runId, ctx, {
@@ -89,6 +96,7 @@ async function main(): Promise<number> {
     }
     throw err;
   } finally {
+    datasets.dispose();
     await models.dispose();
     providers.dispose();
     db.close();

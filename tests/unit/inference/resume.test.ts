@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetService } from '../../../main/datasets/datasetService';
+import { detachedJobContext } from '../../../main/jobs/jobContext';
 import { JobService } from '../../../main/jobs/jobService';
 import { EventBus } from '../../../main/services/eventBus';
 import { makeTempDir } from '../../helpers/tempDir';
-import { addDataset, makeServices, model, openTestProject } from './helpers';
+import { addDataset, makeServices, model, openTestProject, writeFrame } from './helpers';
 
 const CLI = fileURLToPath(new URL('../../../main/inference/cli.ts', import.meta.url));
 const FRAMES = 24;
@@ -134,3 +137,38 @@ describe('batch runs resume after the process is killed', () => {
     }
   }, 120_000);
 });
+
+describe('the command line finishes validation before it runs', () => {
+  const tmp = makeTempDir('s2r-cli-validate-');
+  afterAll(() => tmp.cleanup());
+
+  it('validates frames a scan only listed, then runs over all of them', async () => {
+    const projectDir = join(tmp.path, 'project');
+    const framesDir = join(tmp.path, 'frames');
+    mkdirSync(framesDir, { recursive: true });
+    for (let i = 0; i < 6; i++) await writeFrame(join(framesDir, `frame_${i}.png`), 128, 64, i + 1);
+    writeFileSync(join(framesDir, 'frame_9.png'), 'not a png');
+    const p = openTestProject(projectDir);
+    const datasets = new DatasetService(p.db);
+    const { id } = datasets.addDataset({ name: 'listed', role: 'dashcam', root: framesDir });
+    await datasets.indexFiles(id, detachedJobContext());
+    expect(datasets.summary(id)).toMatchObject({ frameCount: 7, pendingCount: 7 });
+    datasets.dispose();
+    p.db.close();
+
+    const cli = startCli(['--project', projectDir, '--dataset', 'listed', '--models', model('tiny_seg.onnx'), '--home', join(tmp.path, 'home')]);
+    const { code } = await cli.done;
+    expect(code, cli.stderr()).toBe(0);
+    expect(cli.stderr()).toContain('7 frames not validated yet; validating them first');
+    // The undecodable frame is validated as bad and left out of the run, as the app's run does.
+    expect(cli.summary()).toMatchObject({ processed: 6, failed: 0 });
+    const after = openTestProject(projectDir);
+    try {
+      expect(new DatasetService(after.db).summary(id)).toMatchObject({ frameCount: 7, pendingCount: 0 });
+      expect(after.db.prepare('SELECT count(*) FROM predictions').pluck().get()).toBe(6);
+    } finally {
+      after.db.close();
+    }
+  }, 120_000);
+});
+
