@@ -78,9 +78,15 @@ export async function validateFrames(db: Db, target: ValidationTarget, headers: 
     `UPDATE frames SET width = ?, height = ?, status = ?, class_histogram = ?, size_bytes = ?, mtime_ms = ?,
        label_size_bytes = ?, label_mtime_ms = ? WHERE id = ?`,
   );
+  // The index never lists a path that has a row; the upsert only keeps a listing that says
+  // otherwise (a hand-edited project, say) from stopping every later validation at the same frame.
   const insert = db.prepare(
     `INSERT INTO frames (width, height, status, class_histogram, size_bytes, mtime_ms, label_size_bytes, label_mtime_ms,
-       dataset_id, rel_path, label_path, sort_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       dataset_id, rel_path, label_path, sort_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (dataset_id, rel_path) DO UPDATE SET width = excluded.width, height = excluded.height, status = excluded.status,
+       class_histogram = excluded.class_histogram, size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms,
+       label_size_bytes = excluded.label_size_bytes, label_mtime_ms = excluded.label_mtime_ms,
+       label_path = excluded.label_path, sort_key = excluded.sort_key`,
   );
   const putIssue = db.prepare(
     `INSERT INTO dataset_issues (dataset_id, rel_path, code, message) VALUES (?, ?, ?, ?)

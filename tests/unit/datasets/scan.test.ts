@@ -245,4 +245,18 @@ describe('incremental scan', () => {
     ]);
     project.close();
   });
+  it('validates a listed path that already has a row in place, keeping its id', async () => {
+    const root = tempDir('dup-');
+    put(root, 'frame_1.jpg', await photoJpeg(4, 4));
+    const project = openTestProject();
+    const { service, db } = project;
+    const { id } = service.addDataset({ name: 'f', role: 'dashcam', root });
+    await service.scan(id, ctx());
+    const [before] = service.listFrames(id, { offset: 0, limit: 10 });
+    db.prepare("INSERT INTO frame_listing (dataset_id, first_sort_key, rels, count, labelled_left) VALUES (?, 5, '[\"frame_1.jpg\"]', 1, 0)").run(id);
+    expect(await service.validateFrames(id, ctx())).toMatchObject({ checked: 1, ok: 1 });
+    expect(service.listFrames(id, { offset: 0, limit: 10 })).toEqual([{ ...before, sortKey: 5 }]);
+    expect(service.summary(id).pendingCount).toBe(0);
+    project.close();
+  });
 });
