@@ -49,6 +49,9 @@ export const FrameSummary = z.object({
 });
 export type FrameSummary = z.infer<typeof FrameSummary>;
 
+/** Issues the Data view lists: a folder of 100k broken files must not ship 100k rows to it every refresh. */
+export const ISSUES_SHOWN = 500;
+
 export const DatasetIssue = z.object({ relPath: z.string(), code: z.string(), message: z.string() });
 export type DatasetIssue = z.infer<typeof DatasetIssue>;
 
@@ -146,6 +149,7 @@ export const contract = {
       .strict(),
     reply: z.object({ total: z.number().int(), frames: z.array(FrameSummary) }),
   },
+  /** The first ISSUES_SHOWN issues, by path (DatasetSummary.issueCount says how many there are). */
   'dataset:issues': { request: z.object({ datasetId: Id }).strict(), reply: z.array(DatasetIssue) },
   'dataset:histogram': {
     request: z.object({ datasetId: Id }).strict(),

@@ -1,4 +1,4 @@
-import type { AppInfo, DatasetSummary } from '../../common/contract';
+import { ISSUES_SHOWN, type AppInfo, type DatasetSummary } from '../../common/contract';
 import { inspectionReply, modelSummary, runSummary } from '../inference/replies';
 import type { ProviderService } from '../inference/providerService';
 import type { ProjectService } from '../services/projectService';
@@ -44,7 +44,7 @@ export function createHandlers({ projects, demo, info, providers }: HandlerDeps)
       return { jobId: scope().jobs.enqueue('scan', `Scan ${dataset.name}`, { datasetId }) };
     },
     'dataset:frames': ({ datasetId, offset, limit }) => scope().datasets.framePage(datasetId, offset, limit),
-    'dataset:issues': ({ datasetId }) => scope().datasets.issues(datasetId),
+    'dataset:issues': ({ datasetId }) => scope().datasets.issues(datasetId, { limit: ISSUES_SHOWN }),
     'dataset:histogram': ({ datasetId }) => ({ pixels: scope().datasets.classHistogram(datasetId) }),
     'jobs:list': () => (projects.current() ? scope().jobs.list() : []),
     'jobs:cancel': ({ jobId }) => {

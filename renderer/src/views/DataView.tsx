@@ -130,6 +130,11 @@ function DatasetDetail({ dataset }: { dataset: DatasetSummary }): React.JSX.Elem
           </button>
         </div>
       )}
+      {dataset.issueCount > issues.length && issues.length > 0 && (
+        <p data-testid="issues-shown">
+          The first {issues.length} of {dataset.issueCount} issues, by path.
+        </p>
+      )}
       {issues.length > 0 && (
         <table className="issues" data-testid="issues">
           <thead>

@@ -4,10 +4,11 @@
  * every row stored before still there.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppEvent, DatasetIssue, JobSummary, ProjectSummary } from '../../../common/contract';
+import { ISSUES_SHOWN, type AppEvent, type DatasetIssue, type DatasetSummary, type JobSummary, type ProjectSummary } from '../../../common/contract';
+import sharp from 'sharp';
 import { decodeFrame } from '../../../main/inference/preprocess';
 import { makeTempDir } from '../../helpers/tempDir';
 import { FILE_CASES, REQUEST_CASES } from '../../reliability/corpus';
@@ -72,6 +73,20 @@ describe('the bad-input corpus', () => {
       expect(found!.message.startsWith(`${found!.relPath}: `), `${c.id} names the file`).toBe(true);
       expect(found!.message, c.id).toMatch(c.cause);
     }
+  });
+
+  it('lists the first ISSUES_SHOWN issues of a folder with more, and counts them all', async () => {
+    const root = join(tmp.path, 'notes');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'frame.png'), Buffer.from(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#404040' } }).png().toBuffer()));
+    for (let i = 0; i < ISSUES_SHOWN + 20; i++) writeFileSync(join(root, `note_${String(i).padStart(4, '0')}.txt`), 'x');
+    const { dataset } = await h.ok<{ dataset: { id: number } }>('dataset:add', { name: 'notes', role: 'dashcam', root });
+    await h.idle();
+    const issues = await h.ok<DatasetIssue[]>('dataset:issues', { datasetId: dataset.id });
+    expect(issues).toHaveLength(ISSUES_SHOWN);
+    expect(issues[0]).toMatchObject({ relPath: 'note_0000.txt', code: 'not_an_image' });
+    const summary = (await h.ok<DatasetSummary[]>('dataset:list')).find((d) => d.id === dataset.id);
+    expect(summary).toMatchObject({ frameCount: 1, pendingCount: 0, issueCount: ISSUES_SHOWN + 20 });
   });
 
   it('thumbnails, label media and inference preprocessing refuse a bomb from its header', async () => {
