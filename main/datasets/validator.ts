@@ -15,7 +15,7 @@ import type { Db } from '../db/projectDatabase';
 import type { HeaderReader } from './headerReader';
 import { ImageProblem, type HeaderReading } from './imageHeader';
 import { issue, type FileIssue } from './issues';
-import { describeUnknown, readLabelFile, type LabelEncoding } from './labelDecode';
+import { describeUnknown, readLabelCounts, type LabelEncoding } from './labelDecode';
 import type { FrameStatus } from './frameStore';
 import { FrameListing } from './frameListing';
 import { PngError } from './pngDecode';
@@ -178,7 +178,7 @@ async function judge(frame: PendingFrame, reading: HeaderReading, target: Valida
   const shown = target.labelDisplay(frame.label_path!);
   let pixels;
   try {
-    pixels = await readLabelFile(labelPath, target.labelEncoding(frame.label_path!));
+    pixels = await readLabelCounts(labelPath, target.labelEncoding(frame.label_path!));
   } catch (err) {
     issues.push(problemIssue(frame.rel_path, shown, err));
     return { ...verdict, width, height, status: 'bad_label', histogram: null, issues };
