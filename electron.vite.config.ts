@@ -16,7 +16,7 @@ export default defineConfig({
           web: resolve(__dirname, 'main/web/cli.ts'),
           // Loaded as worker threads (services/workerEntry.ts), from beside the entry that needs them.
           prepareWorker: resolve(__dirname, 'main/inference/prepareWorker.ts'),
-          headerWorker: resolve(__dirname, 'main/datasets/headerWorker.ts'),
+          frameCheckWorker: resolve(__dirname, 'main/datasets/frameCheckWorker.ts'),
         },
         external: nativeModules,
       },

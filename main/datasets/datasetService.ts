@@ -13,7 +13,7 @@ import type { JobContext } from '../jobs/jobContext';
 import { resolveInside } from '../services/safePath';
 import { detectFormat, groundTruthMatcher, isDatasetFormat, openFormat, type DatasetFormat, type Detection, type FormatReader, type LabelMatcher } from './formats';
 import { FrameListing } from './frameListing';
-import { HeaderReader } from './headerReader';
+import { FrameChecker } from './frameChecker';
 import { FrameStore, type DatasetRow, type FrameRow, type FrameStatus } from './frameStore';
 import { readLabelFile } from './labelDecode';
 import { indexDataset, type IndexSummary } from './scanner';
@@ -75,7 +75,7 @@ export interface LabelRaster {
 export class DatasetService {
   private readonly store: FrameStore;
   private readonly listing: FrameListing;
-  private readonly headers = new HeaderReader();
+  private readonly checker = new FrameChecker();
   private readonly scanning = new Set<number>();
   private readonly disposal = new AbortController();
 
@@ -260,7 +260,7 @@ export class DatasetService {
   /** Stops running scans at their next checkpoint; the caller closes the database. */
   dispose(): void {
     this.disposal.abort();
-    this.headers.dispose();
+    this.checker.dispose();
   }
 
   private async runIndex(datasetId: number, ctx: JobContext): Promise<IndexSummary> {
@@ -285,7 +285,7 @@ export class DatasetService {
         labelDisplay: (rel) => (dataset.gt_root ? `${relative(dataset.root, dataset.gt_root).split('\\').join('/')}/${rel}` : rel),
         labelEncoding: (rel) => matcher.labelEncoding(rel),
       },
-      this.headers,
+      this.checker,
       ctx,
     );
   }

@@ -51,7 +51,7 @@ export interface HeaderReading {
 /**
  * Reads the header and tail of an image file with synchronous calls: a few microseconds each,
  * against tens for each round trip of the promise API (bench/README.md §4), so it is meant for
- * a worker thread (headerReader.ts), where blocking on a slow disk holds up nothing else.
+ * FrameChecker's worker threads (frameChecker.ts), where blocking on a slow disk holds up nothing else.
  */
 export function readImageHeader(path: string): HeaderReading {
   let fd: number;

@@ -44,8 +44,7 @@ export async function readLabelFile(path: string, encoding: LabelEncoding): Prom
  * The counts alone: for value-coded labels (palette index, grey, first channel) no trainId
  * raster is built, which was most of the JS time of validating a labelled frame, and its GC.
  */
-export async function readLabelCounts(path: string, encoding: LabelEncoding): Promise<LabelCounts> {
-  const png = await decodeLabelFile(path);
+export function labelCountsFromPng(png: DecodedPng, encoding: LabelEncoding): LabelCounts {
   const rgbStored = png.colourType === 2 || png.colourType === 6;
   if (encoding.kind === 'colour') return mapColours(png, encoding.mapping);
   if (rgbStored && encoding.rgbFallback) return mapColours(png, encoding.rgbFallback);
