@@ -94,7 +94,7 @@ export async function validateFrames(db: Db, target: ValidationTarget, checker: 
         const facts = [v.width, v.height, v.status, v.histogram ? JSON.stringify(v.histogram) : null, v.image.size, v.image.mtimeMs, v.label?.size ?? null, v.label?.mtimeMs ?? null];
         if (f.id === null) insert.run(...facts, datasetId, f.rel_path, f.label_path, f.sort_key);
         else save.run(...facts, f.id);
-        for (const i of v.issues) putIssue.run(datasetId, f.rel_path, i.code, i.message);
+        for (const problem of v.issues) putIssue.run(datasetId, f.rel_path, problem.code, problem.message);
       }
       commitAlso();
     })();
