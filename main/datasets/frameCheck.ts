@@ -6,12 +6,12 @@
  * microseconds a call against tens for each promise round trip and blocks nothing else.
  * Pure data in and out, so requests and results cross the thread boundary as they are.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { FrameStatus } from './frameStore';
 import { ImageProblem, readImageHeader } from './imageHeader';
 import { issue, type FileIssue } from './issues';
-import { describeUnknown, labelCountsFromPng, type LabelCounts, type LabelEncoding } from './labelDecode';
-import { decodePng, PngError } from './pngDecode';
+import { describeUnknown, readLabelCountsSync, type LabelCounts, type LabelEncoding } from './labelDecode';
+import { PngError } from './pngDecode';
 import { NOT_STATED, stampOf } from './walk';
 
 export interface CheckItem {
@@ -56,7 +56,7 @@ export function checkFrame(item: CheckItem, encodings: readonly LabelEncoding[])
   const shown = item.labelShown ?? item.labelPath;
   let pixels: LabelCounts;
   try {
-    pixels = readLabelCounts(item.labelPath, encodings[item.encoding]!);
+    pixels = readLabelCountsSync(item.labelPath, encodings[item.encoding]!);
   } catch (err) {
     issues.push(problemIssue(item.rel, `label ${shown}`, err));
     return { ...verdict, width, height, status: 'bad_label', histogram: null, issues };
@@ -71,12 +71,6 @@ export function checkFrame(item: CheckItem, encodings: readonly LabelEncoding[])
     issues.push(issue(item.rel, 'unknown_label_values', `label ${shown} has values with no class, read as ignore: ${describeUnknown(pixels.unknown)}${deep}`));
   }
   return { ...verdict, width, height, status: 'ok', histogram: pixels.histogram, issues };
-}
-
-function readLabelCounts(path: string, encoding: LabelEncoding): LabelCounts {
-  const bytes = readFileSync(path);
-  if (bytes.length === 0) throw new ImageProblem('empty', 'file is empty (0 bytes)');
-  return labelCountsFromPng(decodePng(bytes), encoding);
 }
 
 function stampAt(path: string): Stamp {

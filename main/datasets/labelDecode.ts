@@ -3,9 +3,10 @@
  * the values the format does not define. Counting happens in the same pass as the
  * mapping, so the histogram is exact and costs next to nothing beside the inflate.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ImageProblem } from './imageHeader';
-import { decodePngAsync, type DecodedPng } from './pngDecode';
+import { decodePng, decodePngAsync, type DecodedPng } from './pngDecode';
 import { formatRgb, IGNORE_TRAIN_ID, NUM_TRAIN_CLASSES, packRgb, type ColourMapping, type IdMapping } from './taxonomy';
 
 /**
@@ -37,32 +38,38 @@ export interface LabelPixels extends LabelCounts {
 }
 
 export async function readLabelFile(path: string, encoding: LabelEncoding): Promise<LabelPixels> {
-  return labelFromPng(await decodeLabelFile(path), encoding);
+  return labelFromPng(await decodePngAsync(nonEmpty(await readFile(path))), encoding);
 }
 
 /**
- * The counts alone: for value-coded labels (palette index, grey, first channel) no trainId
- * raster is built, which was most of the JS time of validating a labelled frame, and its GC.
+ * The counts alone, read synchronously (validation's worker threads): for value-coded labels
+ * (palette index, grey, first channel) no trainId raster is built, which was most of the JS
+ * time of validating a labelled frame, and its GC.
  */
-export function labelCountsFromPng(png: DecodedPng, encoding: LabelEncoding): LabelCounts {
-  const rgbStored = png.colourType === 2 || png.colourType === 6;
-  if (encoding.kind === 'colour') return mapColours(png, encoding.mapping);
-  if (rgbStored && encoding.rgbFallback) return mapColours(png, encoding.rgbFallback);
-  return countValues(png, encoding.mapping, null);
+export function readLabelCountsSync(path: string, encoding: LabelEncoding): LabelCounts {
+  return labelCountsFromPng(decodePng(nonEmpty(readFileSync(path))), encoding);
 }
 
-async function decodeLabelFile(path: string): Promise<DecodedPng> {
-  const bytes = await readFile(path);
-  if (bytes.length === 0) throw new ImageProblem('empty', 'file is empty (0 bytes)');
-  return decodePngAsync(bytes);
+export function labelCountsFromPng(png: DecodedPng, encoding: LabelEncoding): LabelCounts {
+  return mapLabel(png, encoding, null);
 }
 
 export function labelFromPng(png: DecodedPng, encoding: LabelEncoding): LabelPixels {
-  const rgbStored = png.colourType === 2 || png.colourType === 6;
-  if (encoding.kind === 'colour') return mapColours(png, encoding.mapping);
-  if (rgbStored && encoding.rgbFallback) return mapColours(png, encoding.rgbFallback);
   const trainIds = new Uint8Array(png.width * png.height);
-  return { ...countValues(png, encoding.mapping, trainIds), trainIds };
+  return { ...mapLabel(png, encoding, trainIds), trainIds };
+}
+
+function nonEmpty(bytes: Buffer): Buffer {
+  if (bytes.length === 0) throw new ImageProblem('empty', 'file is empty (0 bytes)');
+  return bytes;
+}
+
+/** Counts a label's classes and, given `trainIds`, fills it with each pixel's trainId. */
+function mapLabel(png: DecodedPng, encoding: LabelEncoding, trainIds: Uint8Array | null): LabelCounts {
+  const rgbStored = png.colourType === 2 || png.colourType === 6;
+  if (encoding.kind === 'colour') return mapColours(png, encoding.mapping, trainIds);
+  if (rgbStored && encoding.rgbFallback) return mapColours(png, encoding.rgbFallback, trainIds);
+  return countValues(png, encoding.mapping, trainIds);
 }
 
 /**
@@ -123,10 +130,9 @@ function countValues(png: DecodedPng, mapping: IdMapping, trainIds: Uint8Array |
   return { width, height, histogram, unknown };
 }
 
-function mapColours(png: DecodedPng, mapping: ColourMapping): LabelPixels {
+function mapColours(png: DecodedPng, mapping: ColourMapping, trainIds: Uint8Array | null): LabelCounts {
   const { width, height, channels, samples, palette, colourType, bitDepth } = png;
   const count = width * height;
-  const trainIds = new Uint8Array(count);
   const histogram = new Array<number>(NUM_TRAIN_CLASSES).fill(0);
   const unknownCounts = new Map<number, number>();
   const shift = bitDepth === 16 ? 8 : 0;
@@ -152,12 +158,12 @@ function mapColours(png: DecodedPng, mapping: ColourMapping): LabelPixels {
       lastKnown = t !== undefined;
       lastTrainId = t ?? IGNORE_TRAIN_ID;
     }
-    trainIds[p] = lastTrainId;
+    if (trainIds) trainIds[p] = lastTrainId;
     if (lastTrainId < NUM_TRAIN_CLASSES) histogram[lastTrainId]!++;
     else if (!lastKnown) unknownCounts.set(colour, (unknownCounts.get(colour) ?? 0) + 1);
   }
   const unknown = [...unknownCounts].map(([c, n]) => ({ value: formatRgb(c), pixels: n }));
-  return { width, height, trainIds, histogram, unknown };
+  return { width, height, histogram, unknown };
 }
 
 /** "34 (1200 px), 40 (3 px)" — the first few, largest first. */
