@@ -22,7 +22,10 @@ import { addDataset, makeServices, model, openTestProject } from '../inference/h
 
 const SEED = Number(process.env.S2R_CRASH_SEED ?? 11);
 const KILLS: Record<Phase, number> = { scan: 7, infer: 7, label: 6 };
-const SCAN_FRAMES = 1500;
+// Validation checks a small frame in well under a millisecond on worker threads and the child
+// reports commits every 10 ms, so the scan needs thousands of frames for its last kills to land
+// mid-scan rather than race the end (with 1500, the seventh kill came after the last commit).
+const SCAN_FRAMES = 6000;
 const INFER_FRAMES = 120;
 const SPOTS = 300;
 
