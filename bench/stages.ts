@@ -66,9 +66,9 @@ async function main(): Promise<void> {
         await time('bare model (session.run alone)', () => bare.run(bareFeeds));
         const d = await time('decode + resize (sharp, Pillow bilinear)', () => decodeFrame(path, IH, IW));
         const x = await time('normalise to NCHW float32', () => toTensorData(d.rgb, IW, IH, m.card.normalization));
-        const out = await time('model + post-processing graph', () => session.infer(x));
+        const out = await time('model + post-processing graph', () => session.infer(x, d));
         const mask = await time('labels to frame size (+ histogram)', () =>
-          upsampleLabels(out.labels, out.logits, classes, out.height, out.width, d.height, d.width, new Uint32Array(256)),
+          upsampleLabels(out.labels, out.logits, classes, out.labelHeight, out.labelWidth, d.height, d.width, new Uint32Array(256)),
         );
         const [c8, e8] = await time('quantise maps, means', () => {
           mean(out.confidence);

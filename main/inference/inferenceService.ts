@@ -260,11 +260,11 @@ export class InferenceService {
     const segs: SegResult[] = [];
     let synthetic: FrameResult['synthetic'] = null;
     for (const { model, session } of this.segsToRun(p.needs, plan)) {
-      const out = await session.infer(p.inputs.get(model.id)!);
+      const out = await session.infer(p.inputs.get(model.id)!, p);
       const classes = model.card.classNames.length;
       const lnC = Math.log(classes);
       const counts = new Uint32Array(256);
-      const mask = upsampleLabels(out.labels, out.logits, classes, out.height, out.width, p.height, p.width, counts);
+      const mask = upsampleLabels(out.labels, out.logits, classes, out.labelHeight, out.labelWidth, p.height, p.width, counts);
       segs.push({
         model,
         write: p.needs.has(model.id),

@@ -9,6 +9,10 @@ export const POST = {
   /** Flat pixel indices (int32, K) where label upsampling may need logits, and the logits there (1 x C x K). */
   edgePixels: 's2r_edge_pixels',
   edgeLogits: 's2r_edge_logits',
+  /** With labels at frame resolution: the graph input naming the frame's height and width (int64, 2). */
+  frameSize: 's2r_frame_size',
+  /** With labels at frame resolution: the logits' own N, C, H, W (int64, 4), the maps' frame of reference. */
+  logitDims: 's2r_logit_dims',
 } as const;
 
 export type DiscriminatorInput = 'softmax' | 'self_information';
@@ -20,6 +24,16 @@ export interface PostOptions {
   readonly discriminatorInput?: DiscriminatorInput | null;
   /** Confidence and entropy at every stride-th pixel in each direction (labels are always full). */
   readonly stride?: number;
+  /**
+   * 'model' (default): labels at the logits' resolution, plus the logits on class boundaries for
+   * label upsampling in JS (fastest on CPU). 'frame': the graph resizes the logits to the frame
+   * (input POST.frameSize) and takes the argmax there, so a GPU provider never hands intermediate
+   * tensors back to the CPU (the 'model' graph's uint8/int64 steps and NonZero have no WebGPU
+   * kernels: six copies between devices a frame).
+   */
+  readonly labelsAt?: 'model' | 'frame';
+  /** The model's default-domain opset (some ops changed form), MIN_POST_OPSET if not given. */
+  readonly opset?: number;
 }
 
 /** Lowest opset whose ReduceSum takes axes as an input and whose Slice takes steps. */
@@ -59,10 +73,9 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
   const axes: TensorSpec = { name: 's2r_axes1', type: DataType.INT64, dims: [1], values: [1] };
   const k: TensorSpec = { name: 's2r_k1', type: DataType.INT64, dims: [1], values: [1] };
   const initializers: TensorSpec[] = [axes, k];
-  const nodes: NodeSpec[] = [
-    { op: 'TopK', inputs: [o.logits, k.name], outputs: ['s2r_top', 's2r_argmax'], attrs: { axis: 1, largest: 1, sorted: 1 } },
-    { op: 'Cast', inputs: ['s2r_argmax'], outputs: [POST.labels], attrs: { to: DataType.UINT8 } },
-  ];
+  const atFrame = o.labelsAt === 'frame';
+  const nodes: NodeSpec[] = [{ op: 'TopK', inputs: [o.logits, k.name], outputs: ['s2r_top', 's2r_argmax'], attrs: { axis: 1, largest: 1, sorted: 1 } }];
+  if (!atFrame) nodes.push({ op: 'Cast', inputs: ['s2r_argmax'], outputs: [POST.labels], attrs: { to: DataType.UINT8 } });
   let z = o.logits;
   let zmax = 's2r_top';
   if (stride > 1) {
@@ -94,7 +107,7 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
     type,
     shape: ['s2r_n', c, `s2r_h${sub}`, `s2r_w${sub}`],
   });
-  const outputs: ValueInfo[] = [map(POST.labels, DataType.UINT8), map(POST.confidence, DataType.FLOAT, 1, 's'), map(POST.entropy, DataType.FLOAT, 1, 's')];
+  const outputs: ValueInfo[] = [map(POST.labels, DataType.UINT8, 1, atFrame ? 'f' : ''), map(POST.confidence, DataType.FLOAT, 1, 's'), map(POST.entropy, DataType.FLOAT, 1, 's')];
   if (o.discriminatorInput) {
     if (stride > 1) throw new Error('the discriminator input needs full-resolution statistics (stride 1)');
     nodes.push({ op: 'Mul', inputs: ['s2r_e', POST.confidence], outputs: ['s2r_p'] });
@@ -115,11 +128,56 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
       { op: 'Mul', inputs: ['s2r_plp', 's2r_negInvLnC'], outputs: [POST.probs] },
     );
   }
-  const edges = boundaryLogits(o.logits, o.classes);
-  nodes.push(...edges.nodes);
-  initializers.push(...edges.initializers);
-  outputs.push(...edges.outputs);
-  return extendModel(model, { nodes, outputs, initializers });
+  const labels = atFrame ? frameLabels(o.logits, o.classes, o.opset ?? MIN_POST_OPSET) : boundaryLogits(o.logits, o.classes);
+  nodes.push(...labels.nodes);
+  initializers.push(...labels.initializers);
+  outputs.push(...labels.outputs);
+  return extendModel(model, { nodes, outputs, initializers, inputs: atFrame ? [{ name: POST.frameSize, type: DataType.INT64, shape: [2] }] : [] });
+}
+
+type GraphPart = { nodes: NodeSpec[]; initializers: TensorSpec[]; outputs: ValueInfo[] };
+
+/**
+ * Labels at the frame's resolution: the logits resized bilinearly (half-pixel centres, edges
+ * clamped: what upsampleLabels computes), then the argmax. C x frame floats that a CPU could not
+ * afford (measured 104 ms a frame at 1024 x 512), a GPU makes in a few passes. The argmax is
+ * built from float ops: ArgMax gives int64, which WebGPU cannot cast, so it went to the CPU and
+ * back (two copies between devices). With d = z - max <= 0, floor(d) + 1 is 1 where d = 0 and
+ * at most 0 elsewhere, so the largest of (floor(d) + 1) * (C - c) picks the first class reaching
+ * the max: ArgMax's tie rule. (Equal and a Cast from bool failed on WebGPU at 4K frames, 158M
+ * elements; Sign has no WebGPU kernel.)
+ */
+function frameLabels(logits: string, classes: number, opset: number): GraphPart {
+  const initializers: TensorSpec[] = [
+    { name: 's2r_f_0', type: DataType.INT64, dims: [1], values: [0] },
+    { name: 's2r_f_2', type: DataType.INT64, dims: [1], values: [2] },
+    { name: 's2r_f_w', type: DataType.FLOAT, dims: [1, classes, 1, 1], values: Array.from({ length: classes }, (_, c) => classes - c) },
+    { name: 's2r_f_c', type: DataType.FLOAT, dims: [], values: [classes] },
+    { name: 's2r_f_one', type: DataType.FLOAT, dims: [], values: [1] },
+  ];
+  const nodes: NodeSpec[] = [
+    { op: 'Shape', inputs: [logits], outputs: [POST.logitDims] },
+    { op: 'Slice', inputs: [POST.logitDims, 's2r_f_0', 's2r_f_2'], outputs: ['s2r_f_nc'] },
+    { op: 'Concat', inputs: ['s2r_f_nc', POST.frameSize], outputs: ['s2r_f_sizes'], attrs: { axis: 0 } },
+    { op: 'Resize', inputs: [logits, '', '', 's2r_f_sizes'], outputs: ['s2r_f_z'], attrs: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' } },
+    reduceMaxOverClasses('s2r_f_z', 's2r_f_max', opset),
+    { op: 'Sub', inputs: ['s2r_f_z', 's2r_f_max'], outputs: ['s2r_f_d'] },
+    { op: 'Floor', inputs: ['s2r_f_d'], outputs: ['s2r_f_floor'] },
+    { op: 'Add', inputs: ['s2r_f_floor', 's2r_f_one'], outputs: ['s2r_f_eqf'] },
+    { op: 'Mul', inputs: ['s2r_f_eqf', 's2r_f_w'], outputs: ['s2r_f_ew'] },
+    reduceMaxOverClasses('s2r_f_ew', 's2r_f_top', opset),
+    { op: 'Sub', inputs: ['s2r_f_c', 's2r_f_top'], outputs: ['s2r_f_label'] },
+    { op: 'Cast', inputs: ['s2r_f_label'], outputs: [POST.labels], attrs: { to: DataType.UINT8 } },
+  ];
+  if (opset >= 18) initializers.push({ name: 's2r_f_axes', type: DataType.INT64, dims: [1], values: [1] });
+  return { nodes, initializers, outputs: [{ name: POST.logitDims, type: DataType.INT64, shape: [4] }] };
+}
+
+/** ReduceMax over axis 1: opset 18 moved its axes from an attribute to an input. */
+function reduceMaxOverClasses(x: string, y: string, opset: number): NodeSpec {
+  return opset >= 18
+    ? { op: 'ReduceMax', inputs: [x, 's2r_f_axes'], outputs: [y], attrs: { keepdims: 1 } }
+    : { op: 'ReduceMax', inputs: [x], outputs: [y], attrs: { axes: [1], keepdims: 1 } };
 }
 
 /**
@@ -130,7 +188,7 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
  * padded by repeating the last row and column, so a cell clamped to the image's edge (its two rows
  * or columns the same) is a block too, and 1-pixel-high or -wide outputs work.
  */
-function boundaryLogits(logits: string, classes: number): { nodes: NodeSpec[]; initializers: TensorSpec[]; outputs: ValueInfo[] } {
+function boundaryLogits(logits: string, classes: number): GraphPart {
   const last = 2 ** 31 - 1;
   const ints = (name: string, values: number[]): TensorSpec => ({ name, type: DataType.INT64, dims: [values.length], values });
   const initializers = [

@@ -26,6 +26,8 @@ export interface ProviderServiceOptions {
   readonly threads?: number;
   /** A pin for this process only (the command line's --provider); the saved setting stays as it is. */
   readonly pinOverride?: ProviderName;
+  /** Per provider, merged over the options every session gets (bench/gpu times WebGPU's variants). */
+  readonly sessionOverrides?: Partial<Record<ProviderName, ort.InferenceSession.SessionOptions>>;
 }
 
 const SETTINGS_KEY = 'inference';
@@ -74,8 +76,11 @@ export class ProviderService {
     return pinned ? [pinned, ...PROVIDERS.filter((p) => p !== pinned)] : [...PROVIDERS];
   }
 
-  /** Opens a session on the first provider that works; `label` names the model in errors. */
-  async createSession(model: Uint8Array, label: string): Promise<OpenedSession> {
+  /**
+   * Opens a session on the first provider that works; `label` names the model in errors. `model`
+   * may depend on the provider (a graph built for a GPU differs from the one a CPU runs fastest).
+   */
+  async createSession(model: Uint8Array | ((provider: ProviderName) => Uint8Array), label: string): Promise<OpenedSession> {
     const attempts: ProviderAttempt[] = [];
     let cpuError: unknown = null;
     for (const provider of this.order()) {
@@ -85,7 +90,8 @@ export class ProviderService {
         continue;
       }
       try {
-        const session = await ort.InferenceSession.create(model, this.sessionOptions(provider));
+        const bytes = typeof model === 'function' ? model(provider) : model;
+        const session = await ort.InferenceSession.create(bytes, this.sessionOptions(provider));
         attempts.push(this.attempt(provider, true, null));
         this.last = { provider, attempts };
         return { session, provider, attempts };
@@ -114,7 +120,7 @@ export class ProviderService {
   }
 
   private sessionOptions(provider: ProviderName): ort.InferenceSession.SessionOptions {
-    return sessionOptions(provider, this.options.threads ?? availableParallelism());
+    return { ...sessionOptions(provider, this.options.threads ?? availableParallelism()), ...this.options.sessionOverrides?.[provider] };
   }
 }
 

@@ -10,6 +10,9 @@ export interface SegmentationOutput {
   readonly height: number;
   readonly width: number;
   readonly labels: Uint8Array;
+  /** Resolution of `labels`: the model's output, or the frame's when a GPU upsampled them. */
+  readonly labelHeight: number;
+  readonly labelWidth: number;
   /** Confidence and entropy (nats, 0..ln classes) may be sampled more coarsely: see MAP_MAX_PIXELS. */
   readonly confidence: Float32Array;
   readonly entropy: Float32Array;
@@ -37,6 +40,7 @@ export class SegmentationSession {
     private readonly mode: PostMode,
     private readonly discInput: DiscriminatorInput | null,
     private readonly stride: number,
+    private readonly labelsAt: 'model' | 'frame',
   ) {}
 
   static async open(
@@ -44,42 +48,58 @@ export class SegmentationSession {
     card: ModelCard,
     providers: ProviderService,
     label: string,
-    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null } = {},
+    /** `labelsAt` overrides where the provider's graph puts the labels (for benchmarks). */
+    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null; labelsAt?: 'model' | 'frame' } = {},
   ): Promise<SegmentationSession> {
     const opset = defaultOpset(bytes) ?? 0;
     const mode: PostMode = options.post ?? (opset >= MIN_POST_OPSET ? 'graph' : 'js');
     const discInput = options.discriminatorInput ?? null;
     // The discriminator reads softmax at every pixel, so its feeder keeps full-resolution maps.
     const stride = discInput ? 1 : mapStride(card.inputSize.height, card.inputSize.width);
-    const model =
+    // On a GPU the labels are upsampled in the graph too, so no tensor goes back and forth.
+    const graph = (provider: ProviderName): Uint8Array =>
       mode === 'graph'
-        ? appendPostProcessing(bytes, { logits: card.outputName!, classes: card.classNames.length, discriminatorInput: discInput, stride })
+        ? appendPostProcessing(bytes, {
+            logits: card.outputName!,
+            classes: card.classNames.length,
+            discriminatorInput: discInput,
+            stride,
+            labelsAt: options.labelsAt ?? labelsAt(provider),
+            opset,
+          })
         : bytes;
-    const { session, provider } = await providers.createSession(model, label);
-    return new SegmentationSession(session, provider, card, mode, discInput, stride);
+    const { session, provider } = await providers.createSession(graph, label);
+    return new SegmentationSession(session, provider, card, mode, discInput, stride, options.labelsAt ?? labelsAt(provider));
   }
 
-  /** `input` is NCHW float32 for one frame at the card's input size. */
-  async infer(input: Float32Array): Promise<SegmentationOutput> {
+  /** `input` is NCHW float32 for one frame at the card's input size; `frame` is the frame's size. */
+  async infer(input: Float32Array, frame: { height: number; width: number }): Promise<SegmentationOutput> {
     const { height: h, width: w } = this.card.inputSize;
-    const feeds = { [this.card.inputName!]: new ort.Tensor('float32', input, [1, 3, h, w]) };
+    const feeds: Record<string, ort.Tensor> = { [this.card.inputName!]: new ort.Tensor('float32', input, [1, 3, h, w]) };
     const classes = this.card.classNames.length;
     if (this.mode === 'graph') {
+      const atFrame = this.labelsAt === 'frame';
       // Not the model's own output: copying all its logits out of ORT costs more than the graph's gather.
-      const fetches: string[] = [POST.labels, POST.confidence, POST.entropy, POST.edgePixels, POST.edgeLogits];
+      const fetches: string[] = [POST.labels, POST.confidence, POST.entropy, ...(atFrame ? [POST.logitDims] : [POST.edgePixels, POST.edgeLogits])];
+      if (atFrame) feeds[POST.frameSize] = new ort.Tensor('int64', BigInt64Array.from([BigInt(frame.height), BigInt(frame.width)]), [2]);
       if (this.discInput) fetches.push(POST.probs);
       const r = await this.session.run(feeds, fetches);
       const labels = r[POST.labels]!;
       const conf = r[POST.confidence]!;
+      const dims = atFrame ? Array.from(r[POST.logitDims]!.data as BigInt64Array, Number) : labels.dims;
       return {
-        height: labels.dims[2]!,
-        width: labels.dims[3]!,
+        height: dims[2]!,
+        width: dims[3]!,
         labels: labels.data as Uint8Array,
+        labelHeight: labels.dims[2]!,
+        labelWidth: labels.dims[3]!,
         confidence: conf.data as Float32Array,
         entropy: r[POST.entropy]!.data as Float32Array,
         mapHeight: conf.dims[2]!,
         mapWidth: conf.dims[3]!,
-        logits: { data: r[POST.edgeLogits]!.data as Float32Array, pixels: r[POST.edgePixels]!.data as Int32Array },
+        logits: atFrame
+          ? { data: new Float32Array(0), pixels: new Int32Array(0) }
+          : { data: r[POST.edgeLogits]!.data as Float32Array, pixels: r[POST.edgePixels]!.data as Int32Array },
         discInput: this.discInput ? (r[POST.probs]!.data as Float32Array) : null,
       };
     }
@@ -89,12 +109,17 @@ export class SegmentationSession {
     const ow = logits.dims[3]!;
     const data = logits.data as Float32Array;
     const stats = statsFromLogits(data, classes, oh, ow, this.stride);
-    return { height: oh, width: ow, ...stats, logits: { data, pixels: null }, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null };
+    return { height: oh, width: ow, labelHeight: oh, labelWidth: ow, ...stats, logits: { data, pixels: null }, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null };
   }
 
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Where a provider's graph puts the labels: see PostOptions.labelsAt. */
+export function labelsAt(provider: ProviderName): 'model' | 'frame' {
+  return provider === 'cpu' ? 'model' : 'frame';
 }
 
 /** Softmax (or ADVENT's weighted self-information) over classes, for opsets too old for the graph version. */

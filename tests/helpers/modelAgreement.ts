@@ -49,7 +49,7 @@ export async function agreementWithReference(
       const framePath = frames === 'stored-inputs' ? join(dir, raw.reference.dir, ref.input) : join(frames.root, ref.frame);
       const { height, width } = card.inputSize;
       const decoded = await decodeFrame(framePath, height, width);
-      const out = await session.infer(toTensorData(decoded.rgb, width, height, card.normalization));
+      const out = await session.infer(toTensorData(decoded.rgb, width, height, card.normalization), { height, width });
       const expected = await readGreyPng(join(dir, raw.reference.dir, ref.mask));
       if (expected.width !== out.width || expected.height !== out.height) {
         throw new Error(`${ref.id}: reference mask is ${expected.width}x${expected.height}, the app's is ${out.width}x${out.height}`);
