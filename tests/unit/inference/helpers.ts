@@ -7,7 +7,7 @@ import { openProjectDatabase, type Db } from '../../../main/db/projectDatabase';
 import { InferenceService } from '../../../main/inference/inferenceService';
 import { ModelService } from '../../../main/inference/modelService';
 import { ProviderProbe } from '../../../main/inference/providerProbe';
-import { ProviderService } from '../../../main/inference/providerService';
+import { ProviderService, type ProviderName } from '../../../main/inference/providerService';
 import type { PostMode } from '../../../main/inference/sessions';
 import { SettingsStore } from '../../../main/services/settingsStore';
 
@@ -79,9 +79,9 @@ export async function addDataset(
   return { datasetId, frameIds };
 }
 
-export function makeServices(p: TestProject, appHome: string, opts: { post?: PostMode; threads?: number } = {}) {
+export function makeServices(p: TestProject, appHome: string, opts: { post?: PostMode; threads?: number; pin?: ProviderName } = {}) {
   const settings = new SettingsStore(appHome);
-  const providers = new ProviderService({ settings, probe: new ProviderProbe({ cacheDir: appHome }), threads: opts.threads ?? 1 });
+  const providers = new ProviderService({ settings, probe: new ProviderProbe({ cacheDir: appHome }), threads: opts.threads ?? 1, pinOverride: opts.pin });
   const models = new ModelService(p.db, providers, opts.post);
   const inference = new InferenceService({ db: p.db, cacheDir: p.cacheDir, models });
   return { settings, providers, models, inference };

@@ -6,6 +6,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { ModelRecord } from '../../../main/inference/modelService';
+import type { TestProject } from './helpers';
 import { resizeBilinearLikePillow } from '../../../main/inference/pilBilinear';
 
 export async function referenceInput(
@@ -107,4 +111,55 @@ export function sameFraction(a: ArrayLike<number>, b: ArrayLike<number>): number
   let n = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) n++;
   return n / a.length;
+}
+
+interface PredictionDb {
+  mask_path: string;
+  confidence_path: string;
+  entropy_path: string;
+  class_histogram: string;
+  mean_entropy: number;
+  mean_confidence: number;
+}
+
+/** Checks one cached prediction against a direct ORT call on the model file and the obvious post-processing. */
+export async function expectMatchesDirect(p: TestProject, frameId: number, m: ModelRecord, modelPath: string): Promise<void> {
+  const frame = p.db.prepare('SELECT f.rel_path, d.root FROM frames f JOIN datasets d ON d.id = f.dataset_id WHERE f.id = ?').get(frameId) as {
+    rel_path: string;
+    root: string;
+  };
+  const row = p.db.prepare('SELECT * FROM predictions WHERE frame_id = ? AND model_id = ?').get(frameId, m.id) as PredictionDb;
+  expect(row).toBeDefined();
+  const { height, width } = m.card.inputSize;
+  const input = await referenceInput(join(frame.root, frame.rel_path), height, width, m.card.normalization.mean, m.card.normalization.std);
+  const out = await directRun(modelPath, m.card.inputName!, m.card.outputName!, input.data, [1, 3, height, width]);
+  const [, classes, h, w] = out.dims as [number, number, number, number];
+  const H = input.frameHeight;
+  const W = input.frameWidth;
+
+  const mask = await readPng(join(p.cacheDir, row.mask_path));
+  expect([mask.width, mask.height]).toEqual([W, H]);
+  const refMask = argmax(bilinear(out.data, classes, h, w, H, W), classes, H * W);
+  // Exact up to float rounding at near-ties between two classes.
+  expect(sameFraction(mask.data, refMask)).toBeGreaterThanOrEqual(0.9999);
+
+  const full = softmaxStats(out.data, classes, h * w);
+  // Maps of outputs above 128 x 256 pixels are sampled every `stride` pixels (MAP_MAX_PIXELS).
+  const stride = Math.max(1, Math.ceil(Math.sqrt((h * w) / (128 * 256))));
+  const [mh, mw] = [Math.ceil(h / stride), Math.ceil(w / stride)];
+  const sample = (a: Float64Array) => Float64Array.from({ length: mh * mw }, (_, q) => a[Math.floor(q / mw) * stride * w + (q % mw) * stride]!);
+  const stats = { confidence: sample(full.confidence), entropy: sample(full.entropy) };
+  const conf = await readPng(join(p.cacheDir, row.confidence_path));
+  const ent = await readPng(join(p.cacheDir, row.entropy_path));
+  expect([conf.width, conf.height, ent.width, ent.height]).toEqual([mw, mh, mw, mh]);
+  expect(maxAbsDiff(conf.data, Array.from(stats.confidence, (v) => Math.round(v * 255)))).toBeLessThanOrEqual(1);
+  expect(maxAbsDiff(ent.data, Array.from(stats.entropy, (v) => Math.round((v / Math.log(classes)) * 255)))).toBeLessThanOrEqual(1);
+  const avg = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+  expect(row.mean_confidence).toBeCloseTo(avg(stats.confidence), 5);
+  expect(row.mean_entropy).toBeCloseTo(avg(stats.entropy) / Math.log(classes), 5);
+
+  const histogram = JSON.parse(row.class_histogram) as number[];
+  const counts = new Array<number>(classes).fill(0);
+  for (const v of mask.data) counts[v]!++;
+  expect(histogram).toEqual(counts);
 }
