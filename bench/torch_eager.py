@@ -4,6 +4,10 @@ per stdin line so the Node side can alternate rounds with it (a busy machine the
 
   {"cmd": "check"}              -> {"sum": ..., "head": [...]}   output on the shared input
   {"cmd": "time", "n": N}       -> {"ms": [...]}                  N timed forward passes
+  {"cmd": "time_post", "n": N, "frame": [H, W], "stride": S}
+                                -> {"ms": [...]}                  N passes doing what the app's
+      GPU graph does: logits resized to the frame, argmax as uint8, max softmax and entropy every
+      S pixels, all three copied to the CPU
 
 Usage: python3 bench/torch_eager.py ARCH THREADS HEIGHT WIDTH [cuda] [STATE_DICT.pt]"""
 import json
@@ -12,6 +16,7 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,6 +37,18 @@ def build(arch, state):
     sys.path.insert(0, str(HERE.parent / "tests" / "fixtures" / "models"))
     from make_models import torch_model
     return torch_model(arch)
+
+
+def with_post(model, x, frame, stride):
+    z = model(x)
+    labels = F.interpolate(z, size=tuple(frame), mode="bilinear", align_corners=False).argmax(1).to(torch.uint8)
+    zs = z[:, :, ::stride, ::stride]
+    d = zs - zs.amax(1, keepdim=True)
+    e = d.exp()
+    s = e.sum(1, keepdim=True)
+    confidence = 1 / s
+    entropy = s.log() - (e * d).sum(1, keepdim=True) / s
+    return labels.cpu(), confidence.cpu(), entropy.cpu()
 
 
 def main():
@@ -56,6 +73,14 @@ def main():
                     t0 = time.perf_counter()
                     model(x)
                     sync()
+                    ms.append((time.perf_counter() - t0) * 1000)
+                out = {"ms": ms}
+            elif cmd["cmd"] == "time_post":
+                ms = []
+                for _ in range(cmd["n"]):
+                    sync()
+                    t0 = time.perf_counter()
+                    with_post(model, x, cmd["frame"], cmd["stride"])  # .cpu() waits for the GPU
                     ms.append((time.perf_counter() - t0) * 1000)
                 out = {"ms": ms}
             else:

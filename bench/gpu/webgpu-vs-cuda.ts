@@ -5,12 +5,21 @@
  * because that machine's torch has no torchvision: the ONNX file and the state dict torch loads
  * come from the same seeded module (tests/fixtures/models/make_models.py torchvision segnet).
  *
- * Times per frame, rounds alternating: the service's session (provider chain CUDA, WebGPU, CPU;
- * post-processing appended to the graph; outputs copied back), the bare model on the same
- * provider, and torch eager on CUDA. RATIO = service / torch (goal: within 2x).
+ * Times per frame, rounds alternating, for each model input size with a 1080 x 1920 frame:
+ * - service: SegmentationSession.infer, as a run calls it: on a GPU the graph upsamples the
+ *   labels to the frame and computes the maps, and labels and maps come back to the CPU;
+ *   once per WebGPU variant (preferred layout, validation, graph capture, and "cpugraph": the
+ *   graph the CPU gets, labels at the model's resolution, upsampled in JS), to choose defaults;
+ * - bare: session.run on the model alone, logits copied back, same provider and options;
+ * - torch: eager CUDA on the model alone, and "torch + post": the same work as the service
+ *   (F.interpolate to the frame, argmax, softmax maps, all copied to the CPU).
+ * RATIO = service / (torch + post), the same job on both sides (goal: within 2x); service / torch
+ * is printed too (the model alone on the torch side: stricter).
  *
  * CPU check here (no GPU): sh bench/gpu/prepare.sh, then
- *   S2R_REPO=$PWD npx tsx bench/gpu/webgpu-vs-cuda.ts --provider cpu --torch-device cpu --python /usr/bin/python3
+ *   S2R_REPO=$PWD npx tsx bench/gpu/webgpu-vs-cuda.ts --provider cpu --torch-device cpu --python /usr/bin/python3 --iters 3 --rounds 1
+ * and on the software Vulkan driver (scripts/setup-lavapipe.sh), with LD_LIBRARY_PATH and
+ * VK_DRIVER_FILES as in tests/unit/inference/webgpu.test.ts, --provider webgpu.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,6 +29,8 @@ import * as ort from 'onnxruntime-node';
 import { resolveCard } from '../../main/inference/modelCard';
 import { ProviderProbe } from '../../main/inference/providerProbe';
 import { PROVIDERS, ProviderService, type ProviderName } from '../../main/inference/providerService';
+import { mapStride } from '../../main/inference/postGraph';
+import { upsampleLabels } from '../../main/inference/postprocess';
 import { SegmentationSession } from '../../main/inference/sessions';
 import { SettingsStore } from '../../main/services/settingsStore';
 import { median, REPO, sharedInput, timeMs, TorchServer } from '../lib';
@@ -32,64 +43,105 @@ const { values } = parseArgs({
     provider: { type: 'string' },
     'torch-device': { type: 'string', default: 'cuda' },
     sizes: { type: 'string', default: '256x512,512x1024,1024x2048' },
+    frame: { type: 'string', default: '1080x1920' },
+    variants: { type: 'string', default: 'default,cpugraph,nhwc,nchw,novalidation,capture' },
     iters: { type: 'string', default: '30' },
     rounds: { type: 'string', default: '3' },
     out: { type: 'string' },
   },
 });
 
+/** WebGPU execution provider options to compare; the service's own are "default". */
+const WEBGPU_VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
+  default: {},
+  nhwc: { executionProviders: [{ name: 'webgpu', preferredLayout: 'NHWC' }] },
+  nchw: { executionProviders: [{ name: 'webgpu', preferredLayout: 'NCHW' }] },
+  novalidation: { executionProviders: [{ name: 'webgpu', validationMode: 'disabled' }] },
+  capture: { enableGraphCapture: true },
+  cpugraph: {},
+};
+
 async function main(): Promise<void> {
   const bytes = readFileSync(resolve(values.model));
   const pin = values.provider as ProviderName | undefined;
   if (pin && !PROVIDERS.includes(pin)) throw new Error(`--provider must be one of ${PROVIDERS.join(', ')}`);
   const home = join(REPO, '.cache', 'gpu-bench-home');
-  const providers = new ProviderService({ settings: new SettingsStore(home), probe: new ProviderProbe({ cacheDir: null }), pinOverride: pin });
-  const report = await providers.report();
+  const providerService = (variant: string) =>
+    new ProviderService({
+      settings: new SettingsStore(home),
+      probe: new ProviderProbe({ cacheDir: null }),
+      pinOverride: pin,
+      sessionOverrides: { webgpu: WEBGPU_VARIANTS[variant]! },
+    });
+  const report = await providerService('default').report();
   console.log(`providers: ${JSON.stringify(report)}`);
+  // Variants only differ on WebGPU.
+  const variants = report.active === 'webgpu' ? values.variants.split(',').filter((v) => v in WEBGPU_VARIANTS) : ['default'];
+  const [fh, fw] = values.frame.split('x').map(Number) as [number, number];
+  const frame = { height: fh, width: fw };
   const iters = Number(values.iters);
   const results: Record<string, unknown>[] = [];
   for (const size of values.sizes.split(',')) {
     const [h, w] = size.split('x').map(Number) as [number, number];
     const card = resolveCard({ input_size: { height: h, width: w }, input: { name: 'input' }, output: { name: 'logits' } });
-    const service = await SegmentationSession.open(bytes, card, providers, 'segnet.onnx');
-    const bare = await providers.createSession(bytes, 'segnet.onnx');
     const x = sharedInput(h, w);
     const feeds = { input: new ort.Tensor('float32', x, [1, 3, h, w]) };
     const torch = await TorchServer.start(values.python, ['segnet', String(availableParallelism()), String(h), String(w), values['torch-device'], resolve(values.state)]);
+    const post = { cmd: 'time_post', frame: [fh, fw], stride: mapStride(h, w) };
     try {
-      const y = (await bare.session.run(feeds)).logits!.data as Float32Array;
-      const check = await torch.server.ask<{ head: number[] }>({ cmd: 'check' });
-      const diff = check.head.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
-      await timeMs(5, () => service.infer(x));
-      await timeMs(5, () => bare.session.run(feeds));
       await torch.server.ask({ cmd: 'time', n: 10 });
-      const s: number[] = [];
-      const b: number[] = [];
-      const t: number[] = [];
-      for (let r = 0; r < Number(values.rounds); r++) {
-        s.push(...(await timeMs(iters, () => service.infer(x))));
-        b.push(...(await timeMs(iters, () => bare.session.run(feeds))));
-        t.push(...(await torch.server.ask<{ ms: number[] }>({ cmd: 'time', n: iters })).ms);
+      await torch.server.ask({ ...post, n: 10 });
+      for (const variant of variants) {
+        const providers = providerService(variant);
+        const service = await SegmentationSession.open(bytes, card, providers, 'segnet.onnx', variant === 'cpugraph' ? { labelsAt: 'model' } : {});
+        // The CPU's graph leaves label upsampling to JS: timed with it, as a run would.
+        const infer = async () => {
+          const out = await service.infer(x, frame);
+          if (out.labelHeight !== fh || out.labelWidth !== fw) upsampleLabels(out.labels, out.logits, card.classNames.length, out.labelHeight, out.labelWidth, fh, fw);
+        };
+        const bare = await providers.createSession(bytes, 'segnet.onnx');
+        try {
+          const y = (await bare.session.run(feeds)).logits!.data as Float32Array;
+          const check = await torch.server.ask<{ head: number[] }>({ cmd: 'check' });
+          const diff = check.head.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
+          await timeMs(5, infer);
+          await timeMs(5, () => bare.session.run(feeds));
+          const [s, b, t, tp]: number[][] = [[], [], [], []];
+          for (let r = 0; r < Number(values.rounds); r++) {
+            s.push(...(await timeMs(iters, infer)));
+            b.push(...(await timeMs(iters, () => bare.session.run(feeds))));
+            t.push(...(await torch.server.ask<{ ms: number[] }>({ cmd: 'time', n: iters })).ms);
+            tp.push(...(await torch.server.ask<{ ms: number[] }>({ ...post, n: iters })).ms);
+          }
+          const row = {
+            size,
+            frame: values.frame,
+            variant,
+            provider: service.provider,
+            torch: `${torch.info.torch} on ${torch.info.device}`,
+            maxAbsDiff: diff,
+            serviceMs: median(s),
+            bareMs: median(b),
+            torchMs: median(t),
+            torchPostMs: median(tp),
+            ratio: median(s) / median(tp),
+            ratioModelOnly: median(s) / median(t),
+          };
+          results.push(row);
+          console.log(
+            `${size} (frame ${values.frame}), ${service.provider} ${variant}: service ${row.serviceMs.toFixed(2)} ms, bare model ${row.bareMs.toFixed(2)} ms; ` +
+              `torch ${torch.info.device} ${row.torchMs.toFixed(2)} ms, + post ${row.torchPostMs.toFixed(2)} ms; max |diff| ${diff.toExponential(1)}`,
+          );
+          console.log(
+            `RATIO webgpu-vs-cuda ${size} ${variant}: service/(torch + post) = ${row.ratio.toFixed(2)}x (goal <= 2); service/torch model = ${row.ratioModelOnly.toFixed(2)}x`,
+          );
+        } finally {
+          await service.dispose();
+          await bare.session.release();
+        }
       }
-      const row = {
-        size,
-        provider: service.provider,
-        torch: `${torch.info.torch} on ${torch.info.device}`,
-        maxAbsDiff: diff,
-        serviceMs: median(s),
-        bareMs: median(b),
-        torchMs: median(t),
-        ratio: median(s) / median(t),
-      };
-      results.push(row);
-      console.log(
-        `${size}: service (${service.provider}) ${row.serviceMs.toFixed(2)} ms, bare model ${row.bareMs.toFixed(2)} ms, torch ${torch.info.device} ${row.torchMs.toFixed(2)} ms, max |diff| ${diff.toExponential(1)}`,
-      );
-      console.log(`RATIO webgpu-vs-cuda ${size}: service/torch = ${row.ratio.toFixed(2)}x (goal <= 2)`);
     } finally {
       torch.server.stop();
-      await service.dispose();
-      await bare.session.release();
     }
   }
   if (values.out) {
