@@ -45,7 +45,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '256x512,512x1024,1024x2048' },
     frame: { type: 'string', default: '1080x1920' },
     variants: { type: 'string', default: 'default,cpugraph,nhwc,nchw,novalidation,capture' },
-    iters: { type: 'string', default: '30' },
+    iters: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
     out: { type: 'string' },
   },
