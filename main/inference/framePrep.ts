@@ -44,57 +44,79 @@ export async function prepareFrame(path: string, specs: readonly InputSpec[]): P
 }
 
 /**
- * Prepares frames on a worker thread, one request after another in the order asked (so a
- * caller that reads ahead gets frames in order), and falls back to this thread when no worker
- * can be started (an Electron build without the worker entry, a missing tsx in development).
- * The worker is unref'd: an idle preparer never keeps the process alive.
+ * Prepares frames on worker threads, up to `parallelism` at once, each reply going to the
+ * request it answers (so a caller that reads ahead gets frames in order), and falls back to this
+ * thread when no worker can be started (an Electron build without the worker entry, a missing tsx
+ * in development) or one stops: what was out is then done here, in order. Workers are unref'd: an
+ * idle preparer never keeps the process alive.
  */
 export class FramePreparer {
-  private worker: Worker | null = null;
+  private readonly workers: { worker: Worker; out: number }[] = [];
   private broken = false;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (f: PreparedFrame) => void; reject: (e: Error) => void; path: string; specs: readonly InputSpec[] }>();
+  private limit: number;
+  private readonly pending = new Map<
+    number,
+    { resolve: (f: PreparedFrame) => void; reject: (e: Error) => void; path: string; specs: readonly InputSpec[]; slot: { worker: Worker; out: number } }
+  >();
 
-  constructor(private readonly options: { readonly inThread?: boolean } = {}) {}
+  constructor(private readonly options: { readonly inThread?: boolean; readonly parallelism?: number } = {}) {
+    this.limit = Math.max(1, options.parallelism ?? 1);
+  }
 
   /** Where frames are prepared: 'worker' or 'main thread' (after a fallback, or when asked). */
   get where(): 'worker' | 'main thread' {
     return this.options.inThread || this.broken ? 'main thread' : 'worker';
   }
 
+  /** How many frames may be prepared at once (workers are started as requests need them). */
+  get parallelism(): number {
+    return this.where === 'worker' ? this.limit : 1;
+  }
+
+  /** Workers started so far. */
+  get workerCount(): number {
+    return this.workers.length;
+  }
+
+  set parallelism(n: number) {
+    this.limit = Math.max(1, Math.floor(n));
+  }
+
   prepare(path: string, specs: readonly InputSpec[]): Promise<PreparedFrame> {
-    const worker = this.where === 'worker' ? this.ensureWorker() : null;
-    if (!worker) return prepareFrame(path, specs);
+    const slot = this.where === 'worker' ? this.pickWorker() : null;
+    if (!slot) return prepareFrame(path, specs);
     const id = this.nextId++;
     return new Promise<PreparedFrame>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, path, specs });
-      if (this.pending.size === 1) worker.ref();
+      this.pending.set(id, { resolve, reject, path, specs, slot });
+      if (slot.out++ === 0) slot.worker.ref();
       const req: PrepareRequest = { id, path, specs };
-      worker.postMessage(req);
+      slot.worker.postMessage(req);
     });
   }
 
   dispose(): void {
-    const worker = this.worker;
-    this.worker = null;
     this.broken = true;
-    void worker?.terminate();
-    this.failOver();
+    this.stopAll();
   }
 
-  private ensureWorker(): Worker | null {
-    if (this.worker) return this.worker;
+  /** The least busy worker, or a new one while fewer than `parallelism` run and all are busy. */
+  private pickWorker(): { worker: Worker; out: number } | null {
+    const idle = this.workers.reduce<{ worker: Worker; out: number } | null>((best, w) => (!best || w.out < best.out ? w : best), null);
+    if (idle && (idle.out === 0 || this.workers.length >= this.limit)) return idle;
     try {
       const worker = spawnWorkerEntry(import.meta.url, 'prepareWorker');
+      const slot = { worker, out: 0 };
       worker.on('message', (reply: PrepareReply) => this.settle(reply));
       // A worker that dies (failed start, crash) hands its frames back to this thread.
       worker.on('error', () => this.fail(worker));
       worker.on('exit', () => this.fail(worker));
       worker.unref();
-      this.worker = worker;
-      return worker;
+      this.workers.push(slot);
+      return slot;
     } catch {
       this.broken = true;
+      this.stopAll();
       return null;
     }
   }
@@ -103,22 +125,33 @@ export class FramePreparer {
     const p = this.pending.get(reply.id);
     if (!p) return;
     this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker?.unref();
+    if (--p.slot.out === 0) p.slot.worker.unref();
     if (reply.ok) p.resolve(reply.frame);
     else p.reject(reply.code && ERROR_CODES.includes(reply.code) ? new AppError(reply.code, reply.message) : new Error(reply.message));
   }
 
   private fail(worker: Worker): void {
-    if (this.worker !== worker) return;
-    this.worker = null;
+    if (!this.workers.some((w) => w.worker === worker)) return;
     this.broken = true;
-    this.failOver();
+    this.stopAll();
   }
 
-  /** Requests still out are done here, in their order. */
-  private failOver(): void {
+  /** Stops every worker; requests still out are done here, in their order. */
+  private stopAll(): void {
+    const workers = this.workers.splice(0);
+    for (const w of workers) void w.worker.terminate();
     const left = [...this.pending.values()];
     this.pending.clear();
     for (const p of left) prepareFrame(p.path, p.specs).then(p.resolve, p.reject);
   }
+}
+
+/**
+ * How many frames to prepare at once: decoding and the Pillow-exact resize cost 15-40 CPU-ms a
+ * frame (1024x512 to 1080p), so with the model on a GPU one worker caps a run at 25-60 frames/s;
+ * every core but the main thread's may prepare then. With the model on the CPU, ORT's threads
+ * want the cores: a quarter of them (one on 2-4 cores, as before).
+ */
+export function preparerParallelism(cores: number, modelOnGpu: boolean): number {
+  return Math.max(1, Math.min(4, modelOnGpu ? cores - 1 : Math.floor(cores / 4)));
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { AppError } from '../../common/errors';
 import type { Db } from '../db/projectDatabase';
@@ -6,7 +7,7 @@ import { resolveInside } from '../services/safePath';
 import { predictionPaths, readGreyPng, writeGreyPng } from './frameOutputs';
 import type { ModelRecord, ModelService } from './modelService';
 import { disagreement, mean, quantize, resizeMap, upsampleLabels } from './postprocess';
-import { FramePreparer } from './framePrep';
+import { FramePreparer, preparerParallelism } from './framePrep';
 import { RunStore, sqlFrameSource, type FrameRef, type FrameSource, type PredictionRow, type RunRecord } from './runStore';
 import type { DiscriminatorSession, SegmentationSession } from './sessions';
 
@@ -72,7 +73,6 @@ interface FrameResult {
   readonly synthetic: { modelId: number; map8: Uint8Array; width: number; height: number; score: number } | null;
 }
 
-const PREFETCH = 2;
 const IN_FLIGHT_COMMITS = 2;
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -147,6 +147,10 @@ export class InferenceService {
       const plan = await this.plan(run);
       const providers = [...new Set([...plan.segs.map((s) => s.session.provider), ...(plan.disc ? [plan.disc.session.provider] : [])])];
       this.store.setStatus(runId, 'running', { provider: providers.join(',') });
+      // An injected preparer keeps its own setting (benchmarks compare them).
+      if (!this.deps.preparer) this.preparer.parallelism = preparerParallelism(availableParallelism(), !providers.includes('cpu'));
+      // One frame ahead per preparing thread, plus the one being inferred.
+      const PREFETCH = this.preparer.parallelism + 1;
       const frames = this.frameSource.frames(run.datasetId);
       const committed = new Map(run.modelIds.map((id) => [id, this.store.committedFrames(run.datasetId, id)]));
       const work = frames
@@ -158,7 +162,7 @@ export class InferenceService {
       ctx.progress(skipped, frames.length);
       if (skipped > 0) ctx.log(`${frames.length - work.length} of ${frames.length} frames already done; resuming`);
 
-      // Decoding runs PREFETCH frames ahead on the preparer's worker and commits trail behind in libuv's pool, so
+      // Decoding runs PREFETCH frames ahead on the preparer's workers and commits trail behind in libuv's pool, so
       // neither waits on the other nor on inference; commits still finish in frame order.
       const prepare = (k: number) => settle(this.prepare(work[k]!.frame, work[k]!.needs, plan));
       const ahead = work.slice(0, PREFETCH).map((_, k) => prepare(k));

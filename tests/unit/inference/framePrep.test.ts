@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../common/errors';
-import { FramePreparer, prepareFrame, type InputSpec } from '../../../main/inference/framePrep';
+import { FramePreparer, prepareFrame, preparerParallelism, type InputSpec } from '../../../main/inference/framePrep';
 import { makeTempDir } from '../../helpers/tempDir';
 import { writeFrame } from './helpers';
 
@@ -75,5 +75,33 @@ describe('FramePreparer: frames decoded on a worker thread', () => {
       const here = await prepareFrame(f, SPECS.slice(0, 1));
       expect(Buffer.from(done[k]!.inputs[0]!.buffer).equals(Buffer.from(here.inputs[0]!.buffer))).toBe(true);
     }
+  });
+
+  it('prepares on several workers at once, each frame still answered in the order asked', async () => {
+    const pool = new FramePreparer({ parallelism: 3 });
+    try {
+      const twice = [...frames, ...frames];
+      const got = await Promise.all(twice.map((f) => pool.prepare(f, SPECS.slice(0, 2))));
+      expect(pool.workerCount).toBe(3);
+      expect(pool.where).toBe('worker');
+      for (const [k, f] of twice.entries()) {
+        const here = await prepareFrame(f, SPECS.slice(0, 2));
+        for (let s = 0; s < 2; s++) expect(Buffer.from(got[k]!.inputs[s]!.buffer).equals(Buffer.from(here.inputs[s]!.buffer)), `${k}/${s}`).toBe(true);
+      }
+      // Requests out on every worker when they stop: all finished here, in order.
+      const out = twice.map((f) => pool.prepare(f, SPECS.slice(0, 1)));
+      pool.dispose();
+      const done = await Promise.all(out);
+      expect(pool.where).toBe('main thread');
+      for (const [k, f] of twice.entries()) expect(done[k]!.width).toBe((await prepareFrame(f, SPECS.slice(0, 1))).width);
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it('sizes the pool by where the model runs', () => {
+    // On a GPU every core but the main thread's may prepare (at most 4); on the CPU, a quarter of them.
+    expect([1, 2, 4, 16].map((c) => preparerParallelism(c, true))).toEqual([1, 1, 3, 4]);
+    expect([1, 2, 4, 8, 16, 32].map((c) => preparerParallelism(c, false))).toEqual([1, 1, 1, 2, 4, 4]);
   });
 });
