@@ -234,7 +234,7 @@ export class InferenceService {
     const segs = [];
     for (const model of segModels) {
       const feeds = feeder?.id === model.id ? discModel!.card.discriminatorInput : null;
-      segs.push({ model, session: await this.deps.models.segmentation(model.id, feeds) });
+      segs.push({ model, session: await this.deps.models.segmentation(model.id, feeds, feeds ? discModel!.id : null) });
     }
     const disc = discModel ? { model: discModel, session: await this.deps.models.discriminator(discModel.id), feederId: feeder!.id } : null;
     const inRun = (role: string) => segModels.find((m) => m.role === role)?.id;
@@ -281,8 +281,9 @@ export class InferenceService {
         meanConfidence: mean(out.confidence),
         meanEntropy: mean(out.entropy) / lnC,
       });
-      if (plan.disc && model.id === plan.disc.feederId && p.needs.has(plan.disc.model.id) && out.discInput) {
-        const patch = await plan.disc.session.synthetic(out.discInput, out.height, out.width);
+      const discInput = out.discInput;
+      if (plan.disc && model.id === plan.disc.feederId && p.needs.has(plan.disc.model.id) && (out.synthetic || discInput)) {
+        const patch = out.synthetic ?? (await plan.disc.session.synthetic(discInput!, out.height, out.width));
         const map = resizeMap(patch.map, patch.height, patch.width, out.height, out.width);
         synthetic = { modelId: plan.disc.model.id, map8: quantize(map, 0, 1), width: out.width, height: out.height, score: mean(map) };
       }

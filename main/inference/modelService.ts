@@ -139,13 +139,20 @@ export class ModelService {
     return out;
   }
 
-  async segmentation(id: number, discriminatorInput: DiscriminatorInput | null = null): Promise<SegmentationSession> {
+  /**
+   * A segmentation model's session; with `discriminatorId`, the one feeding that discriminator,
+   * which is merged into its graph where it can be (SegmentationSession.mergedDiscriminator).
+   */
+  async segmentation(id: number, discriminatorInput: DiscriminatorInput | null = null, discriminatorId: number | null = null): Promise<SegmentationSession> {
     const model = this.get(id);
     if (model.card.kind !== 'segmentation') throw new AppError('BAD_REQUEST', `${model.name} is not a segmentation model`);
-    const key = `${id}:seg:${discriminatorInput ?? ''}`;
-    return (await this.session(key, model, (bytes) =>
-      SegmentationSession.open(bytes, model.card, this.providers, basename(model.path), { post: this.post, discriminatorInput }),
-    )) as SegmentationSession;
+    const disc = discriminatorInput && discriminatorId !== null ? this.get(discriminatorId) : null;
+    const key = `${id}:seg:${discriminatorInput ?? ''}:${disc?.id ?? ''}`;
+    const discriminator = disc ? { bytes: this.readVerified(disc), card: disc.card } : null;
+    const session = await this.session(key, model, (bytes) =>
+      SegmentationSession.open(bytes, model.card, this.providers, basename(model.path), { post: this.post, discriminatorInput, discriminator }),
+    );
+    return session as SegmentationSession;
   }
 
   async discriminator(id: number): Promise<DiscriminatorSession> {
@@ -191,7 +198,8 @@ export class ModelService {
 
   private async closeSessionsOf(id: number): Promise<void> {
     for (const [key, s] of [...this.sessions]) {
-      if (!key.startsWith(`${id}:`)) continue;
+      // A feeder's session holds its discriminator merged in (key ends with the discriminator's id).
+      if (!key.startsWith(`${id}:`) && !(key.includes(':seg:') && key.endsWith(`:${id}`))) continue;
       this.sessions.delete(key);
       await s.then((x) => x.dispose()).catch(() => {});
     }

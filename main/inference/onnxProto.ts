@@ -61,6 +61,15 @@ class Writer {
     return this.bytes(field, inner.finish());
   }
 
+  /** A field copied as it was read (any wire type): see fields(). */
+  copy(field: number, wire: number, value: number, data: Uint8Array): this {
+    if (wire === 0) return this.varint(field, value);
+    if (wire === 2) return this.bytes(field, data);
+    this.tag(field, wire);
+    this.parts.push(data);
+    return this;
+  }
+
   float(field: number, value: number): this {
     this.tag(field, 5);
     const b = new Uint8Array(4);
@@ -165,6 +174,73 @@ export function extendModel(model: Uint8Array, extra: GraphSpec): Uint8Array {
   return out;
 }
 
+export interface GraphImport {
+  /** Prefixed to every name the imported graph defines (values, nodes, initializers). */
+  readonly prefix: string;
+  /** Its inputs, each fed by a value of the host graph. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Its outputs to make outputs of the host graph, under new names (others stay internal). */
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+/**
+ * `model` with another model's whole graph merged into its own (appended the way extendModel
+ * appends), wired as `how` says, so one session runs both and the tensor between them never
+ * leaves ORT. Refuses what a plain merge would get wrong: another default-opset version, other
+ * op domains, subgraphs, external or sparse weights.
+ */
+export function importGraph(model: Uint8Array, other: Uint8Array, how: GraphImport): Uint8Array {
+  const opset = defaultOpset(other);
+  if (opset === null || opset !== defaultOpset(model)) throw new Error(`opset ${opset} differs from the host model's ${defaultOpset(model)}`);
+  const text = (buf: Uint8Array, f: Field) => new TextDecoder().decode(buf.subarray(f.start, f.end));
+  const raw = (w: Writer, buf: Uint8Array, f: Field) => w.copy(f.field, f.wire, f.value, buf.subarray(f.start, f.end));
+  const rename = (name: string) => (name === '' ? '' : (how.inputs[name] ?? `${how.prefix}${name}`));
+  const graphField = [...fields(other, 0, other.length)].find((f) => f.field === 7 && f.wire === 2);
+  if (!graphField) throw new Error('no graph');
+  const g = new Writer();
+  for (const f of fields(other, graphField.start, graphField.end)) {
+    if (f.wire !== 2) continue;
+    if (f.field === 1) {
+      g.message(1, (node) => {
+        for (const n of fields(other, f.start, f.end)) {
+          if (n.field === 1 || n.field === 2 || n.field === 3) node.string(n.field, n.field === 3 ? `${how.prefix}${text(other, n)}` : rename(text(other, n)));
+          else if (n.field === 7 && text(other, n) !== '' && text(other, n) !== 'ai.onnx') throw new Error(`op domain ${text(other, n)}`);
+          else if (n.field === 5 && [...fields(other, n.start, n.end)].some((a) => a.field === 6 || a.field === 11)) throw new Error('a node with a subgraph');
+          else raw(node, other, n);
+        }
+      });
+    } else if (f.field === 5) {
+      g.message(5, (t) => {
+        for (const x of fields(other, f.start, f.end)) {
+          if (x.field === 14 && x.value === 1) throw new Error('external weights');
+          if (x.field === 8) t.string(8, rename(text(other, x)));
+          else raw(t, other, x);
+        }
+      });
+    } else if (f.field === 12 || f.field === 13) {
+      const fieldsOf = [...fields(other, f.start, f.end)];
+      const name = text(other, fieldsOf.find((x) => x.field === 1)!);
+      if (f.field === 12 && !(name in how.outputs)) continue;
+      if (f.field === 13 && name in how.inputs) continue; // the host describes its own values
+      g.message(f.field, (v) => {
+        for (const x of fieldsOf) {
+          if (x.field === 1) v.string(1, f.field === 12 ? how.outputs[name]! : rename(name));
+          else raw(v, other, x);
+        }
+      });
+    } else if (f.field === 15) throw new Error('sparse weights');
+  }
+  // The graph's outputs under their new names: an Identity from the prefixed value.
+  for (const [from, to] of Object.entries(how.outputs)) {
+    g.message(1, (node) => node.string(1, `${how.prefix}${from}`).string(2, to).string(3, `${how.prefix}out_${to}`).string(4, 'Identity'));
+  }
+  const tail = new Writer().bytes(7, g.finish()).finish();
+  const out = new Uint8Array(model.length + tail.length);
+  out.set(model, 0);
+  out.set(tail, model.length);
+  return out;
+}
+
 /** Version of the default ("" or "ai.onnx") opset a model imports; null when the bytes are not a model. */
 export function defaultOpset(model: Uint8Array): number | null {
   try {
@@ -220,8 +296,11 @@ function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> 
       if (at + len > end) throw new Error('truncated field');
       yield { field, wire, value: len, start: at, end: at + len };
       at += len;
-    } else if (wire === 1) at += 8;
-    else if (wire === 5) at += 4;
-    else throw new Error(`unsupported wire type ${wire}`);
+    } else if (wire === 1 || wire === 5) {
+      const len = wire === 1 ? 8 : 4;
+      if (at + len > end) throw new Error('truncated field');
+      yield { field, wire, value: 0, start: at, end: at + len };
+      at += len;
+    } else throw new Error(`unsupported wire type ${wire}`);
   }
 }

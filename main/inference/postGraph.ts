@@ -1,4 +1,4 @@
-import { DataType, extendModel, type NodeSpec, type TensorSpec, type ValueInfo } from './onnxProto';
+import { DataType, extendModel, importGraph, type NodeSpec, type TensorSpec, type ValueInfo } from './onnxProto';
 
 /** Names of the outputs appended to a segmentation model; the prefix keeps them clear of the model's own. */
 export const POST = {
@@ -11,6 +11,8 @@ export const POST = {
   edgeLogits: 's2r_edge_logits',
   /** With labels at frame resolution: the graph input naming the frame's height and width (int64, 2). */
   frameSize: 's2r_frame_size',
+  /** With a discriminator merged in: P("looks synthetic") per patch of its output, 1 - sigmoid(logit). */
+  synthetic: 's2r_synthetic',
   /** With labels at frame resolution: the logits' own N, C, H, W (int64, 4), the maps' frame of reference. */
   logitDims: 's2r_logit_dims',
 } as const;
@@ -32,6 +34,12 @@ export interface PostOptions {
    * kernels: six copies between devices a frame).
    */
   readonly labelsAt?: 'model' | 'frame';
+  /**
+   * The discriminator itself, merged into the graph after its input (needs discriminatorInput):
+   * one session, and the C x H x W input never leaves ORT (copied out and back in otherwise,
+   * across devices on a GPU). Same default opset as the model, or importGraph refuses.
+   */
+  readonly discriminator?: { readonly model: Uint8Array; readonly input: string; readonly output: string } | null;
   /** The model's default-domain opset (some ops changed form), MIN_POST_OPSET if not given. */
   readonly opset?: number;
 }
@@ -132,7 +140,18 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
   nodes.push(...labels.nodes);
   initializers.push(...labels.initializers);
   outputs.push(...labels.outputs);
-  return extendModel(model, { nodes, outputs, initializers, inputs: atFrame ? [{ name: POST.frameSize, type: DataType.INT64, shape: [2] }] : [] });
+  const extended = extendModel(model, { nodes, outputs, initializers, inputs: atFrame ? [{ name: POST.frameSize, type: DataType.INT64, shape: [2] }] : [] });
+  if (!o.discriminator) return extended;
+  if (!o.discriminatorInput) throw new Error('a merged discriminator needs its input (discriminatorInput)');
+  const d = o.discriminator;
+  const merged = importGraph(extended, d.model, { prefix: 's2r_disc_', inputs: { [d.input]: POST.probs }, outputs: { [d.output]: 's2r_disc_z' } });
+  return extendModel(merged, {
+    nodes: [
+      { op: 'Neg', inputs: ['s2r_disc_z'], outputs: ['s2r_disc_negz'] },
+      { op: 'Sigmoid', inputs: ['s2r_disc_negz'], outputs: [POST.synthetic] },
+    ],
+    outputs: [{ name: POST.synthetic, type: DataType.FLOAT, shape: ['s2r_n', 1, 's2r_dh', 's2r_dw'] }],
+  });
 }
 
 type GraphPart = { nodes: NodeSpec[]; initializers: TensorSpec[]; outputs: ValueInfo[] };

@@ -20,8 +20,16 @@ export interface SegmentationOutput {
   readonly mapWidth: number;
   /** What label upsampling reads: from the graph only the pixels on class boundaries, else all. */
   readonly logits: LogitPlanes;
-  /** The discriminator's input, when asked for. */
+  /** The discriminator's input, when asked for and the discriminator is not merged into the graph. */
   readonly discInput: Float32Array | null;
+  /** From the merged discriminator: P("looks synthetic") per patch (see POST.synthetic). */
+  readonly synthetic: { readonly map: Float32Array; readonly height: number; readonly width: number } | null;
+}
+
+/** A discriminator to merge into its feeder's graph: its file's bytes and card. */
+export interface MergedDiscriminator {
+  readonly bytes: Uint8Array;
+  readonly card: ModelCard;
 }
 
 /** Where per-pixel softmax statistics are computed. 'graph' measured faster (see bench/README.md). */
@@ -41,6 +49,8 @@ export class SegmentationSession {
     private readonly discInput: DiscriminatorInput | null,
     private readonly stride: number,
     private readonly labelsAt: 'model' | 'frame',
+    /** Whether the discriminator runs inside this session's graph. */
+    readonly mergedDiscriminator: boolean,
   ) {}
 
   static async open(
@@ -49,7 +59,7 @@ export class SegmentationSession {
     providers: ProviderService,
     label: string,
     /** `labelsAt` overrides where the provider's graph puts the labels (for benchmarks). */
-    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null; labelsAt?: 'model' | 'frame' } = {},
+    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null; labelsAt?: 'model' | 'frame'; discriminator?: MergedDiscriminator | null } = {},
   ): Promise<SegmentationSession> {
     const opset = defaultOpset(bytes) ?? 0;
     const mode: PostMode = options.post ?? (opset >= MIN_POST_OPSET ? 'graph' : 'js');
@@ -57,19 +67,25 @@ export class SegmentationSession {
     // The discriminator reads softmax at every pixel, so its feeder keeps full-resolution maps.
     const stride = discInput ? 1 : mapStride(card.inputSize.height, card.inputSize.width);
     // On a GPU the labels are upsampled in the graph too, so no tensor goes back and forth.
-    const graph = (provider: ProviderName): Uint8Array =>
-      mode === 'graph'
-        ? appendPostProcessing(bytes, {
-            logits: card.outputName!,
-            classes: card.classNames.length,
-            discriminatorInput: discInput,
-            stride,
-            labelsAt: options.labelsAt ?? labelsAt(provider),
-            opset,
-          })
-        : bytes;
+    let merged = false;
+    const graph = (provider: ProviderName): Uint8Array => {
+      if (mode !== 'graph') return bytes;
+      const post = { logits: card.outputName!, classes: card.classNames.length, discriminatorInput: discInput, stride, labelsAt: options.labelsAt ?? labelsAt(provider), opset };
+      const d = discInput ? options.discriminator : null;
+      merged = false;
+      if (d) {
+        try {
+          const out = appendPostProcessing(bytes, { ...post, discriminator: { model: d.bytes, input: d.card.inputName!, output: d.card.outputName! } });
+          merged = true;
+          return out;
+        } catch {
+          // A discriminator the merge refuses (another opset, subgraphs) runs in its own session.
+        }
+      }
+      return appendPostProcessing(bytes, post);
+    };
     const { session, provider } = await providers.createSession(graph, label);
-    return new SegmentationSession(session, provider, card, mode, discInput, stride, options.labelsAt ?? labelsAt(provider));
+    return new SegmentationSession(session, provider, card, mode, discInput, stride, options.labelsAt ?? labelsAt(provider), merged);
   }
 
   /** `input` is NCHW float32 for one frame at the card's input size; `frame` is the frame's size. */
@@ -82,7 +98,7 @@ export class SegmentationSession {
       // Not the model's own output: copying all its logits out of ORT costs more than the graph's gather.
       const fetches: string[] = [POST.labels, POST.confidence, POST.entropy, ...(atFrame ? [POST.logitDims] : [POST.edgePixels, POST.edgeLogits])];
       if (atFrame) feeds[POST.frameSize] = new ort.Tensor('int64', BigInt64Array.from([BigInt(frame.height), BigInt(frame.width)]), [2]);
-      if (this.discInput) fetches.push(POST.probs);
+      if (this.discInput) fetches.push(this.mergedDiscriminator ? POST.synthetic : POST.probs);
       const r = await this.session.run(feeds, fetches);
       const labels = r[POST.labels]!;
       const conf = r[POST.confidence]!;
@@ -100,7 +116,8 @@ export class SegmentationSession {
         logits: atFrame
           ? { data: new Float32Array(0), pixels: new Int32Array(0) }
           : { data: r[POST.edgeLogits]!.data as Float32Array, pixels: r[POST.edgePixels]!.data as Int32Array },
-        discInput: this.discInput ? (r[POST.probs]!.data as Float32Array) : null,
+        discInput: this.discInput && !this.mergedDiscriminator ? (r[POST.probs]!.data as Float32Array) : null,
+        synthetic: this.mergedDiscriminator ? patchMap(r[POST.synthetic]!) : null,
       };
     }
     const r = await this.session.run(feeds, [this.card.outputName!]);
@@ -109,12 +126,16 @@ export class SegmentationSession {
     const ow = logits.dims[3]!;
     const data = logits.data as Float32Array;
     const stats = statsFromLogits(data, classes, oh, ow, this.stride);
-    return { height: oh, width: ow, labelHeight: oh, labelWidth: ow, ...stats, logits: { data, pixels: null }, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null };
+    return { height: oh, width: ow, labelHeight: oh, labelWidth: ow, ...stats, logits: { data, pixels: null }, discInput: this.discInput ? discriminatorInputJs(data, classes, oh * ow, this.discInput) : null, synthetic: null };
   }
 
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+function patchMap(t: ort.Tensor): { map: Float32Array; height: number; width: number } {
+  return { map: t.data as Float32Array, height: t.dims[2]!, width: t.dims[3]! };
 }
 
 /** Where a provider's graph puts the labels: see PostOptions.labelsAt. */

@@ -163,3 +163,24 @@ export async function expectMatchesDirect(p: TestProject, frameId: number, m: Mo
   for (const v of mask.data) counts[v]!++;
   expect(histogram).toEqual(counts);
 }
+
+/** Checks a frame's "looks synthetic" map and score against the two models run directly, one after the other. */
+export async function expectSyntheticMatchesDirect(p: TestProject, frameId: number, feeder: ModelRecord, feederPath: string, discPath: string, pngPath: string): Promise<void> {
+  const frame = p.db.prepare('SELECT f.rel_path, d.root FROM frames f JOIN datasets d ON d.id = f.dataset_id WHERE f.id = ?').get(frameId) as {
+    rel_path: string;
+    root: string;
+  };
+  const stats = p.db.prepare('SELECT synthetic_score FROM frame_stats WHERE frame_id = ?').get(frameId) as { synthetic_score: number };
+  const { height: h, width: w } = feeder.card.inputSize;
+  const input = await referenceInput(join(frame.root, frame.rel_path), h, w, feeder.card.normalization.mean, feeder.card.normalization.std);
+  const logits = await directRun(feederPath, feeder.card.inputName!, feeder.card.outputName!, input.data, [1, 3, h, w]);
+  const [, classes, oh, ow] = logits.dims as [number, number, number, number];
+  const { probs } = softmaxStats(logits.data, classes, oh * ow);
+  const patch = await directRun(discPath, 'input', 'logits', probs, [1, classes, oh, ow]);
+  const [, , ph, pw] = patch.dims as [number, number, number, number];
+  const synthetic = bilinear(Float32Array.from(patch.data, (z) => 1 - 1 / (1 + Math.exp(-z))), 1, ph, pw, oh, ow);
+  const png = await readPng(pngPath);
+  expect([png.width, png.height]).toEqual([ow, oh]);
+  expect(maxAbsDiff(png.data, Array.from(synthetic, (v) => Math.round(v * 255)))).toBeLessThanOrEqual(1);
+  expect(stats.synthetic_score).toBeCloseTo(synthetic.reduce((s, v) => s + v, 0) / synthetic.length, 5);
+}

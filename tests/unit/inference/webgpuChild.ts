@@ -26,16 +26,19 @@ const report = await svc.providers.report();
 await svc.models.dispose();
 
 const graphs: Record<string, { toHost: number; fromHost: number }> = {};
+const disc = svc.models.list().find((x) => x.role === 'discriminator');
 for (const m of svc.models.list().filter((x) => x.role !== 'discriminator')) {
   const bytes = readFileSync(m.path);
   const { height, width } = m.card.inputSize;
-  for (const where of [labelsAt('webgpu'), 'model'] as const) {
+  for (const where of [labelsAt('webgpu'), 'model', 'frame+disc'] as const) {
+    const withDisc = where === 'frame+disc' && disc;
     const graph = appendPostProcessing(bytes, {
       logits: m.card.outputName!,
       classes: m.card.classNames.length,
-      stride: mapStride(height, width),
-      labelsAt: where,
+      stride: withDisc ? 1 : mapStride(height, width),
+      labelsAt: where === 'model' ? 'model' : 'frame',
       opset: defaultOpset(bytes) ?? 13,
+      ...(withDisc ? { discriminatorInput: disc.card.discriminatorInput, discriminator: { model: readFileSync(disc.path), input: disc.card.inputName!, output: disc.card.outputName! } } : {}),
     });
     const saved = join(home!, `optimized-${m.id}-${where}.onnx`);
     const s = await ort.InferenceSession.create(graph, { ...sessionOptions('webgpu', 1), optimizedModelFilePath: saved });
