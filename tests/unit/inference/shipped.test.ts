@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModel, DataType } from '../../../main/inference/onnxProto';
 import { detachedJobContext } from '../../../main/jobs/jobContext';
 import { makeTempDir } from '../../helpers/tempDir';
 import { addDataset, makeServices, model, openTestProject, type TestProject } from './helpers';
@@ -86,5 +87,30 @@ describe('shipped models from native-models/models', () => {
     expect(svc.inference.run(rerunId).modelIds).toEqual([updated.id, svc.models.find('discriminator').id]);
     const rerun = await svc.inference.execute(rerunId, detachedJobContext());
     expect(rerun).toMatchObject({ processed: 2, skipped: 0 });
+  });
+
+  it('closes the feeder session holding a discriminator merged in when the discriminator is retrained', async () => {
+    // A different discriminator: a 1x1 convolution of the class maps, stride 2 (opset 17, so it merges).
+    const weights = Array.from({ length: 19 }, (_, c) => (c - 9) / 4);
+    const retrained = buildModel({
+      nodes: [{ op: 'Conv', inputs: ['input', 'w'], outputs: ['logits'], attrs: { strides: [2, 2] } }],
+      initializers: [{ name: 'w', type: DataType.FLOAT, dims: [1, 19, 1, 1], values: weights }],
+      inputs: [{ name: 'input', type: DataType.FLOAT, shape: ['n', 19, 'h', 'w'] }],
+      outputs: [{ name: 'logits', type: DataType.FLOAT, shape: ['n', 1, 'h2', 'w2'] }],
+    });
+    writeFileSync(join(dir, 'discriminator.onnx'), retrained);
+    await svc.models.registerShipped(dir);
+    const disc = svc.models.find('discriminator');
+    const adapted = svc.models.find('adapted');
+    const rerun = await svc.inference.execute(svc.inference.createRun(1, [adapted.id, disc.id]), detachedJobContext());
+    expect(rerun).toMatchObject({ processed: 2, failed: 0 });
+    const input = await referenceInput(join(tmp.path, 'frames', 'f0000.png'), 64, 128, adapted.card.normalization.mean, adapted.card.normalization.std);
+    const logits = await directRun(model('custom_out.onnx'), 'x', 'out', input.data, [1, 3, 64, 128]);
+    const patch = await directRun(join(dir, 'discriminator.onnx'), 'input', 'logits', softmaxStats(logits.data, 19, 64 * 128).probs, [1, 19, 64, 128]);
+    const [, , ph, pw] = patch.dims as [number, number, number, number];
+    const map = bilinear(Float32Array.from(patch.data, (z) => 1 - 1 / (1 + Math.exp(-z))), 1, ph, pw, 64, 128);
+    const score = (p.db.prepare('SELECT synthetic_score FROM frame_stats WHERE frame_id = 1').get() as { synthetic_score: number }).synthetic_score;
+    expect(score).toBeCloseTo(map.reduce((acc, v) => acc + v, 0) / map.length, 5);
+    expect((await svc.models.segmentation(adapted.id, 'softmax', disc.id)).mergedDiscriminator).toBe(true);
   });
 });
