@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { spawnWorkerEntry } from '../services/workerEntry';
+import { spawnPoolWorker } from '../services/workerEntry';
 import { checkFrame, type CheckItem, type FrameCheck } from './frameCheck';
 import type { LabelEncoding } from './labelDecode';
 
@@ -70,12 +70,8 @@ export class FrameChecker {
     if (this.workers.length > 0) return true;
     try {
       for (let i = 0; i < (this.options.workers ?? WORKERS); i++) {
-        const worker = spawnWorkerEntry(import.meta.url, 'frameCheckWorker');
-        worker.on('message', (reply: CheckReply) => this.settle(worker, reply));
         // A worker that dies (failed start, crash) hands everything back to this thread.
-        worker.on('error', () => this.fail(worker));
-        worker.on('exit', () => this.fail(worker));
-        worker.unref();
+        const worker: Worker = spawnPoolWorker(import.meta.url, 'frameCheckWorker', (reply: CheckReply) => this.settle(worker, reply), (w) => this.fail(w));
         this.workers.push(worker);
       }
       return true;

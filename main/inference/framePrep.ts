@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../common/errors';
-import { spawnWorkerEntry } from '../services/workerEntry';
+import { spawnPoolWorker } from '../services/workerEntry';
 import { decodeFrame, toTensorData, type DecodedFrame, type Normalization } from './preprocess';
 
 /** What one model needs from a frame: its input size and normalisation. */
@@ -105,13 +105,8 @@ export class FramePreparer {
     const idle = this.workers.reduce<{ worker: Worker; out: number } | null>((best, w) => (!best || w.out < best.out ? w : best), null);
     if (idle && (idle.out === 0 || this.workers.length >= this.limit)) return idle;
     try {
-      const worker = spawnWorkerEntry(import.meta.url, 'prepareWorker');
+      const worker = spawnPoolWorker(import.meta.url, 'prepareWorker', (reply: PrepareReply) => this.settle(reply), (w) => this.fail(w));
       const slot = { worker, out: 0 };
-      worker.on('message', (reply: PrepareReply) => this.settle(reply));
-      // A worker that dies (failed start, crash) hands its frames back to this thread.
-      worker.on('error', () => this.fail(worker));
-      worker.on('exit', () => this.fail(worker));
-      worker.unref();
       this.workers.push(slot);
       return slot;
     } catch {

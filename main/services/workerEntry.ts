@@ -22,6 +22,20 @@ export function spawnWorkerEntry(callerUrl: string, name: string): Worker {
   return new Worker(boot, { eval: true });
 }
 
+/**
+ * A worker from `spawnWorkerEntry`, unref'd (an idle pool never keeps the process alive), with
+ * its replies going to `onMessage` and `onGone` called when it fails to start or dies: the pools
+ * hand its work back to the calling thread then.
+ */
+export function spawnPoolWorker<T>(callerUrl: string, name: string, onMessage: (reply: T) => void, onGone: (worker: Worker) => void): Worker {
+  const worker = spawnWorkerEntry(callerUrl, name);
+  worker.on('message', onMessage);
+  worker.on('error', () => onGone(worker));
+  worker.on('exit', () => onGone(worker));
+  worker.unref();
+  return worker;
+}
+
 /** tsx's ESM API file, from its package exports (its CommonJS build cannot register hooks in a worker). */
 function tsxEsmApi(): string {
   const pkgJson = createRequire(import.meta.url).resolve('tsx/package.json');
