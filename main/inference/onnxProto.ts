@@ -6,7 +6,7 @@
  * decoded or re-encoded.
  */
 
-export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 type Dim = number | string;
@@ -35,7 +35,7 @@ export interface GraphSpec {
   readonly initializers?: readonly TensorSpec[];
 }
 
-class Writer {
+export class Writer {
   private readonly parts: Uint8Array[] = [];
 
   varint(field: number, value: number | bigint): this {
@@ -261,7 +261,7 @@ export function defaultOpset(model: Uint8Array): number | null {
   }
 }
 
-interface Field {
+export interface Field {
   field: number;
   wire: number;
   value: number;
@@ -269,7 +269,7 @@ interface Field {
   end: number;
 }
 
-function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
+export function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
   let at = start;
   const varint = (): number => {
     let result = 0;
