@@ -67,9 +67,14 @@ export const JobSummary = z.object({
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 
+export const GpuPrecision = z.enum(['fp32', 'fp16']);
 export const ProviderReport = z.object({
   active: z.string().nullable(),
   pinned: z.string().nullable(),
+  /** What CUDA and WebGPU sessions compute in (the CPU always runs float32). */
+  gpuPrecision: GpuPrecision,
+  /** What the last session opened computes in (float32 where a float16 graph failed to load). */
+  activePrecision: GpuPrecision.nullable(),
   attempts: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().nullable() })),
 });
 export type ProviderReport = z.infer<typeof ProviderReport>;
@@ -160,6 +165,8 @@ export const contract = {
   'inference:providers': { request: Empty, reply: ProviderReport },
   /** Pins an execution provider (saved in the app home's settings.json); null returns to CUDA, WebGPU, CPU. */
   'inference:pinProvider': { request: z.object({ provider: ExecutionProvider.nullable() }).strict(), reply: ProviderReport },
+  /** What GPU sessions of runs started from now on compute in (saved like the pin). */
+  'inference:setGpuPrecision': { request: z.object({ precision: GpuPrecision }).strict(), reply: ProviderReport },
   'compare:frames': {
     request: z
       .object({

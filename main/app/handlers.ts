@@ -53,6 +53,7 @@ export function createHandlers({ projects, demo, info, providers }: HandlerDeps)
     },
     'inference:providers': () => providers.report(),
     'inference:pinProvider': ({ provider }) => providers.pin(provider),
+    'inference:setGpuPrecision': ({ precision }) => providers.setGpuPrecision(precision),
     'models:list': () => (projects.current() ? scope().models.list().map(modelSummary) : []),
     'models:inspect': async ({ path }) => inspectionReply(await scope().models.inspect(path)),
     'models:import': async (request) => modelSummary(await scope().models.import(request)),

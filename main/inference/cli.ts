@@ -2,7 +2,7 @@
  * Headless inference: the same run the app queues, from a terminal.
  *
  *   npm run infer -- --project PATH --dataset NAME|ID --models NAME|ID|FILE.onnx[,...]
- *                    [--provider cuda|webgpu|cpu] [--threads N] [--home DIR] [--log-frames]
+ *                    [--provider cuda|webgpu|cpu] [--precision fp32|fp16] [--threads N] [--home DIR] [--log-frames]
  *
  * Resumes the unfinished run over the same dataset and models if there is one (frames already
  * committed are skipped), so killing it and starting it again loses and repeats nothing.
@@ -21,7 +21,7 @@ import { SettingsStore } from '../services/settingsStore';
 import { InferenceService } from './inferenceService';
 import { ModelService, SHIPPED_ROLES } from './modelService';
 import { ProviderProbe } from './providerProbe';
-import { PROVIDERS, ProviderService, type ProviderName } from './providerService';
+import { GPU_PRECISIONS, PROVIDERS, ProviderService, type GpuPrecision, type ProviderName } from './providerService';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,17 +32,21 @@ async function main(): Promise<number> {
       dataset: { type: 'string' },
       models: { type: 'string' },
       provider: { type: 'string' },
+      precision: { type: 'string' },
       threads: { type: 'string' },
       home: { type: 'string' },
       'log-frames': { type: 'boolean', default: false },
     },
   });
   if (!values.project || !values.dataset || !values.models) {
-    console.error('usage: npm run infer -- --project PATH --dataset NAME|ID --models NAME|ID|FILE.onnx[,...] [--provider cuda|webgpu|cpu] [--threads N]');
+    console.error('usage: npm run infer -- --project PATH --dataset NAME|ID --models NAME|ID|FILE.onnx[,...] [--provider cuda|webgpu|cpu] [--precision fp32|fp16] [--threads N]');
     return 2;
   }
   if (values.provider && !PROVIDERS.includes(values.provider as ProviderName)) {
     throw new AppError('BAD_REQUEST', `--provider must be one of ${PROVIDERS.join(', ')}`);
+  }
+  if (values.precision && !GPU_PRECISIONS.includes(values.precision as GpuPrecision)) {
+    throw new AppError('BAD_REQUEST', `--precision must be one of ${GPU_PRECISIONS.join(', ')} (it applies to CUDA and WebGPU; the CPU runs fp32)`);
   }
   const dir = projectDir(values.project);
   const db = openProjectDatabase(join(dir, PROJECT_DB_FILE));
@@ -52,6 +56,7 @@ async function main(): Promise<number> {
     probe: new ProviderProbe({ cacheDir: appHome }),
     threads: values.threads ? Number(values.threads) : undefined,
     pinOverride: values.provider as ProviderName | undefined,
+    precisionOverride: values.precision as GpuPrecision | undefined,
   });
   const models = new ModelService(db, providers);
   const inference = new InferenceService({ db, cacheDir: join(dir, PROJECT_CACHE_DIR), models });

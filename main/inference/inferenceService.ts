@@ -145,7 +145,8 @@ export class InferenceService {
     this.store.setStatus(runId, 'running', { error: null });
     try {
       const plan = await this.plan(run);
-      const providers = [...new Set([...plan.segs.map((s) => s.session.provider), ...(plan.disc ? [plan.disc.session.provider] : [])])];
+      // "webgpu fp16": outputs in float16 differ slightly from float32 ones, so the run says so.
+      const providers = [...new Set([...plan.segs.map((s) => `${s.session.provider}${s.session.precision === 'fp16' ? ' fp16' : ''}`), ...(plan.disc ? [plan.disc.session.provider] : [])])];
       this.store.setStatus(runId, 'running', { provider: providers.join(',') });
       // An injected preparer keeps its own setting (benchmarks compare them).
       if (!this.deps.preparer) this.preparer.parallelism = preparerParallelism(availableParallelism(), !providers.includes('cpu'));

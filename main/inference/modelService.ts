@@ -174,11 +174,14 @@ export class ModelService {
     model: ModelRecord,
     open: (bytes: Uint8Array) => Promise<SegmentationSession | DiscriminatorSession>,
   ): Promise<SegmentationSession | DiscriminatorSession> {
-    let pending = this.sessions.get(key);
+    // A new pin or precision applies to the next run: its sessions get keys of their own, while
+    // a run in progress keeps the sessions it holds.
+    const scoped = `${this.providers.pinned() ?? ''}/${this.providers.gpuPrecision()}|${key}`;
+    let pending = this.sessions.get(scoped);
     if (!pending) {
       pending = open(this.readVerified(model));
-      pending.catch(() => this.sessions.delete(key));
-      this.sessions.set(key, pending);
+      pending.catch(() => this.sessions.delete(scoped));
+      this.sessions.set(scoped, pending);
     }
     return pending;
   }
@@ -197,10 +200,11 @@ export class ModelService {
   }
 
   private async closeSessionsOf(id: number): Promise<void> {
-    for (const [key, s] of [...this.sessions]) {
+    for (const [scoped, s] of [...this.sessions]) {
+      const key = scoped.slice(scoped.indexOf('|') + 1);
       // A feeder's session holds its discriminator merged in (key ends with the discriminator's id).
       if (!key.startsWith(`${id}:`) && !(key.includes(':seg:') && key.endsWith(`:${id}`))) continue;
-      this.sessions.delete(key);
+      this.sessions.delete(scoped);
       await s.then((x) => x.dispose()).catch(() => {});
     }
   }

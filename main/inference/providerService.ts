@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import type { ProviderReport } from '../../common/contract';
+import { GpuPrecision as GpuPrecisionSchema, type ProviderReport } from '../../common/contract';
 import { AppError } from '../../common/errors';
 import type { SettingsStore } from '../services/settingsStore';
 import type { ProbeResult, ProviderProbe } from './providerProbe';
@@ -17,7 +17,19 @@ export interface OpenedSession {
   readonly session: ort.InferenceSession;
   readonly provider: ProviderName;
   readonly attempts: readonly ProviderAttempt[];
+  /** What the opened graph computes in. */
+  readonly precision: GpuPrecision;
 }
+
+/** One of the graphs a provider may run, best first (see createSession). */
+export interface GraphCandidate {
+  readonly bytes: Uint8Array;
+  readonly precision: GpuPrecision;
+}
+
+/** What GPU sessions compute in: float16 halves memory traffic; CPU sessions always run float32. */
+export const GPU_PRECISIONS = GpuPrecisionSchema.options;
+export type GpuPrecision = (typeof GPU_PRECISIONS)[number];
 
 export interface ProviderServiceOptions {
   readonly settings: SettingsStore;
@@ -26,6 +38,8 @@ export interface ProviderServiceOptions {
   readonly threads?: number;
   /** A pin for this process only (the command line's --provider); the saved setting stays as it is. */
   readonly pinOverride?: ProviderName;
+  /** GPU precision for this process only (--precision), over the saved setting. */
+  readonly precisionOverride?: GpuPrecision;
   /** Per provider, merged over the options every session gets (bench/gpu times WebGPU's variants). */
   readonly sessionOverrides?: Partial<Record<ProviderName, ort.InferenceSession.SessionOptions>>;
 }
@@ -39,36 +53,48 @@ const SETTINGS_KEY = 'inference';
  * ever loaded into this one. Remembers the last choice and why the others lost.
  */
 export class ProviderService {
-  private last: { provider: ProviderName; attempts: readonly ProviderAttempt[] } | null = null;
+  private last: { provider: ProviderName; precision: GpuPrecision; attempts: readonly ProviderAttempt[] } | null = null;
 
   constructor(private readonly options: ProviderServiceOptions) {}
 
   pinned(): ProviderName | null {
     if (this.options.pinOverride) return this.options.pinOverride;
-    const value = (this.options.settings.get(SETTINGS_KEY) as { pinnedProvider?: unknown } | undefined)?.pinnedProvider;
+    const value = this.saved().pinnedProvider;
     return PROVIDERS.includes(value as ProviderName) ? (value as ProviderName) : null;
   }
 
+  gpuPrecision(): GpuPrecision {
+    if (this.options.precisionOverride) return this.options.precisionOverride;
+    const value = this.saved().gpuPrecision;
+    return GPU_PRECISIONS.includes(value as GpuPrecision) ? (value as GpuPrecision) : 'fp32';
+  }
+
   async pin(provider: ProviderName | null): Promise<ProviderReport> {
-    const current = (this.options.settings.get(SETTINGS_KEY) as Record<string, unknown> | undefined) ?? {};
-    this.options.settings.set(SETTINGS_KEY, { ...current, pinnedProvider: provider });
+    this.options.settings.set(SETTINGS_KEY, { ...this.saved(), pinnedProvider: provider });
     // Pinning is how a user says "try again": drivers may have been installed since the probe.
     this.options.probe.reset();
     this.last = null;
     return this.report();
   }
 
+  /** Applies to sessions opened from now on (ModelService closes the open ones). */
+  async setGpuPrecision(precision: GpuPrecision): Promise<ProviderReport> {
+    this.options.settings.set(SETTINGS_KEY, { ...this.saved(), gpuPrecision: precision });
+    return this.report();
+  }
+
   /** What sessions run on: the last session's provider, or the one the next session would get. */
   async report(): Promise<ProviderReport> {
     const pinned = this.pinned();
-    if (this.last) return { active: this.last.provider, pinned, attempts: [...this.last.attempts] };
+    const gpuPrecision = this.gpuPrecision();
+    if (this.last) return { active: this.last.provider, activePrecision: this.last.precision, pinned, gpuPrecision, attempts: [...this.last.attempts] };
     const attempts: ProviderAttempt[] = [];
     for (const provider of this.order()) {
       const probe = await this.probe(provider);
       attempts.push(this.attempt(provider, probe.ok, probe.reason));
-      if (probe.ok) return { active: provider, pinned, attempts };
+      if (probe.ok) return { active: provider, activePrecision: null, pinned, gpuPrecision, attempts };
     }
-    return { active: null, pinned, attempts };
+    return { active: null, activePrecision: null, pinned, gpuPrecision, attempts };
   }
 
   order(): ProviderName[] {
@@ -78,9 +104,11 @@ export class ProviderService {
 
   /**
    * Opens a session on the first provider that works; `label` names the model in errors. `model`
-   * may depend on the provider (a graph built for a GPU differs from the one a CPU runs fastest).
+   * may depend on the provider (a graph built for a GPU differs from the one a CPU runs fastest),
+   * and may be several graphs, best first: the next is tried on the same provider when ORT
+   * refuses one (a float16 rewrite ORT cannot type, say) before moving on to the next provider.
    */
-  async createSession(model: Uint8Array | ((provider: ProviderName) => Uint8Array), label: string): Promise<OpenedSession> {
+  async createSession(model: Uint8Array | ((provider: ProviderName) => Uint8Array | readonly GraphCandidate[]), label: string): Promise<OpenedSession> {
     const attempts: ProviderAttempt[] = [];
     let cpuError: unknown = null;
     for (const provider of this.order()) {
@@ -89,16 +117,22 @@ export class ProviderService {
         attempts.push(this.attempt(provider, false, probe.reason));
         continue;
       }
-      try {
-        const bytes = typeof model === 'function' ? model(provider) : model;
-        const session = await ort.InferenceSession.create(bytes, this.sessionOptions(provider));
-        attempts.push(this.attempt(provider, true, null));
-        this.last = { provider, attempts };
-        return { session, provider, attempts };
-      } catch (err) {
-        if (provider === 'cpu') cpuError = err;
-        attempts.push(this.attempt(provider, false, (err as Error).message.slice(0, 300)));
+      const built = typeof model === 'function' ? model(provider) : model;
+      const candidates: readonly GraphCandidate[] = built instanceof Uint8Array ? [{ bytes: built, precision: 'fp32' }] : built;
+      let firstError: unknown = null;
+      for (const { bytes, precision } of candidates) {
+        try {
+          const session = await ort.InferenceSession.create(bytes, this.sessionOptions(provider));
+          const note = firstError ? `runs ${precision}: ${candidates[0]!.precision} failed (${(firstError as Error).message.slice(0, 200)})` : null;
+          attempts.push(this.attempt(provider, true, note));
+          this.last = { provider, precision, attempts };
+          return { session, provider, attempts, precision };
+        } catch (err) {
+          firstError ??= err;
+        }
       }
+      if (provider === 'cpu') cpuError = firstError;
+      attempts.push(this.attempt(provider, false, (firstError as Error).message.slice(0, 300)));
     }
     // CPU always exists, so when it refuses the model the model is at fault, not the machine.
     const why = cpuError instanceof Error ? cpuError.message : 'no execution provider could open it';
@@ -107,6 +141,10 @@ export class ProviderService {
 
   dispose(): void {
     this.last = null;
+  }
+
+  private saved(): Record<string, unknown> {
+    return (this.options.settings.get(SETTINGS_KEY) as Record<string, unknown> | undefined) ?? {};
   }
 
   private async probe(provider: ProviderName): Promise<ProbeResult> {

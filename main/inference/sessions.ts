@@ -1,9 +1,10 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelCard } from './modelCard';
+import { toHalfPrecision } from './halfPrecision';
 import { defaultOpset } from './onnxProto';
 import { appendPostProcessing, mapStride, MIN_POST_OPSET, POST, type DiscriminatorInput } from './postGraph';
 import { statsFromLogits, type LogitPlanes } from './postprocess';
-import type { ProviderName, ProviderService } from './providerService';
+import type { GpuPrecision, GraphCandidate, ProviderName, ProviderService } from './providerService';
 
 export interface SegmentationOutput {
   /** Model output resolution (often the input size, not always). */
@@ -51,6 +52,8 @@ export class SegmentationSession {
     private readonly labelsAt: 'model' | 'frame',
     /** Whether the discriminator runs inside this session's graph. */
     readonly mergedDiscriminator: boolean,
+    /** What the model computes in: float16 only on a GPU, when asked for and the rewrite loads. */
+    readonly precision: GpuPrecision,
   ) {}
 
   static async open(
@@ -68,24 +71,36 @@ export class SegmentationSession {
     const stride = discInput ? 1 : mapStride(card.inputSize.height, card.inputSize.width);
     // On a GPU the labels are upsampled in the graph too, so no tensor goes back and forth.
     let merged = false;
-    const graph = (provider: ProviderName): Uint8Array => {
-      if (mode !== 'graph') return bytes;
+    const withPost = (model: Uint8Array, provider: ProviderName): Uint8Array => {
+      if (mode !== 'graph') return model;
       const post = { logits: card.outputName!, classes: card.classNames.length, discriminatorInput: discInput, stride, labelsAt: options.labelsAt ?? labelsAt(provider), opset };
       const d = discInput ? options.discriminator : null;
       merged = false;
       if (d) {
         try {
-          const out = appendPostProcessing(bytes, { ...post, discriminator: { model: d.bytes, input: d.card.inputName!, output: d.card.outputName! } });
+          const out = appendPostProcessing(model, { ...post, discriminator: { model: d.bytes, input: d.card.inputName!, output: d.card.outputName! } });
           merged = true;
           return out;
         } catch {
           // A discriminator the merge refuses (another opset, subgraphs) runs in its own session.
         }
       }
-      return appendPostProcessing(bytes, post);
+      return appendPostProcessing(model, post);
     };
-    const { session, provider } = await providers.createSession(graph, label);
-    return new SegmentationSession(session, provider, card, mode, discInput, stride, options.labelsAt ?? labelsAt(provider), merged);
+    const half = providers.gpuPrecision() === 'fp16';
+    // Float16 first where asked for; float32 after it, for a rewrite ORT cannot load.
+    const graphs = (provider: ProviderName): Uint8Array | GraphCandidate[] => {
+      const full = { bytes: withPost(bytes, provider), precision: 'fp32' as const };
+      if (provider === 'cpu' || !half) return full.bytes;
+      try {
+        // Both merge the discriminator alike: halving keeps the opset, all the merge checks.
+        return [{ bytes: withPost(toHalfPrecision(bytes), provider), precision: 'fp16' }, full];
+      } catch {
+        return full.bytes; // a graph the rewrite refuses (see toHalfPrecision) runs in float32
+      }
+    };
+    const { session, provider, precision } = await providers.createSession(graphs, label);
+    return new SegmentationSession(session, provider, card, mode, discInput, stride, options.labelsAt ?? labelsAt(provider), merged, precision);
   }
 
   /** `input` is NCHW float32 for one frame at the card's input size; `frame` is the frame's size. */

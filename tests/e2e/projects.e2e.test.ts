@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, startServer, tempHome, type Browser, type RunningServer } from './support/webApp';
 
@@ -43,6 +45,20 @@ describe('browser mode: projects survive a restart', () => {
     expect(browser.consoleErrors.slice(errorsBeforeRestart)).toEqual([]);
   });
 
+  it('saves the GPU precision chosen in the Models view, and shows it again after a restart', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Models' }).click();
+    const select = page.getByLabel('GPU precision');
+    await expect.poll(() => select.inputValue(), { timeout: 30_000 }).toBe('fp32');
+    await select.selectOption('fp16');
+    await expect.poll(() => readSettings(home.path).inference?.gpuPrecision, { timeout: 10_000 }).toBe('fp16');
+    await server.stop();
+    server = await startServer(home.path);
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Models' }).click();
+    await expect.poll(() => page.getByLabel('GPU precision').inputValue(), { timeout: 30_000 }).toBe('fp16');
+  });
+
   it('refuses requests without the launch token', async () => {
     const bare = await fetch(`${server.origin}/`);
     expect(bare.status).toBe(401);
@@ -61,3 +77,11 @@ describe('browser mode: projects survive a restart', () => {
     expect(((await right.json()) as { ok: boolean }).ok).toBe(true);
   });
 });
+
+function readSettings(appHome: string): { inference?: { gpuPrecision?: string } } {
+  try {
+    return JSON.parse(readFileSync(join(appHome, 'settings.json'), 'utf8')) as { inference?: { gpuPrecision?: string } };
+  } catch {
+    return {};
+  }
+}

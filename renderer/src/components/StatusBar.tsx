@@ -20,6 +20,7 @@ export function StatusBar(): React.JSX.Element {
     <footer className="statusbar">
       <span data-testid="provider" title={why || undefined}>
         Execution provider: {provider}
+        {providers?.active && providers.active !== 'cpu' && providers.activePrecision ? `, ${providers.activePrecision}` : ''}
         {providers?.pinned ? ` (pinned)` : ''}
       </span>
       <span className="jobs" data-testid="jobs">

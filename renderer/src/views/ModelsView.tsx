@@ -14,6 +14,10 @@ function ProviderPanel(): React.JSX.Element {
       const report = await api.call('inference:pinProvider', { provider: value === 'auto' ? null : value });
       store.dispatch({ type: 'providers', providers: report });
     });
+  const setPrecision = (precision: 'fp32' | 'fp16') =>
+    void run(async () => {
+      store.dispatch({ type: 'providers', providers: await api.call('inference:setGpuPrecision', { precision }) });
+    });
   return (
     <section className="panel" data-testid="providers">
       <h3>Execution provider</h3>
@@ -28,6 +32,13 @@ function ProviderPanel(): React.JSX.Element {
           <option value="cuda">CUDA</option>
           <option value="webgpu">WebGPU</option>
           <option value="cpu">CPU</option>
+        </select>
+      </label>{' '}
+      <label title="Float16 halves a GPU's memory traffic; masks can differ from float32 at a few pixels. The CPU always runs float32. Applies to runs started from now on.">
+        GPU precision{' '}
+        <select aria-label="GPU precision" value={providers?.gpuPrecision ?? 'fp32'} onChange={(e) => setPrecision(e.target.value as 'fp32' | 'fp16')}>
+          <option value="fp32">float32</option>
+          <option value="fp16">float16</option>
         </select>
       </label>
       <ul className="attempts">

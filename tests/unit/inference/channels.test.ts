@@ -31,10 +31,14 @@ describe('inference channels through the backend', () => {
     expect(report.active).toBeTruthy();
     expect(report.attempts.at(-1)!.provider).toBe(report.active);
     expect(await call('inference:pinProvider', { provider: 'tpu' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await value('inference:pinProvider', { provider: 'cpu' })).toEqual({ active: 'cpu', pinned: 'cpu', attempts: [{ provider: 'cpu', ok: true, reason: null }] });
+    expect(await value('inference:pinProvider', { provider: 'cpu' })).toEqual({ active: 'cpu', activePrecision: null, pinned: 'cpu', gpuPrecision: 'fp32', attempts: [{ provider: 'cpu', ok: true, reason: null }] });
     const saved = JSON.parse(readFileSync(join(tmp.path, 'home', 'settings.json'), 'utf8')) as { inference: { pinnedProvider: string } };
     expect(saved.inference.pinnedProvider).toBe('cpu');
     expect((await value<{ pinned: null }>('inference:pinProvider', { provider: null })).pinned).toBeNull();
+    expect(await call('inference:setGpuPrecision', { precision: 'fp64' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect((await value<{ gpuPrecision: string }>('inference:setGpuPrecision', { precision: 'fp16' })).gpuPrecision).toBe('fp16');
+    expect((JSON.parse(readFileSync(join(tmp.path, 'home', 'settings.json'), 'utf8')) as { inference: { gpuPrecision: string } }).inference.gpuPrecision).toBe('fp16');
+    expect((await value<{ gpuPrecision: string }>('inference:setGpuPrecision', { precision: 'fp32' })).gpuPrecision).toBe('fp32');
   });
 
   it('imports a model, runs it on a dataset as a job, and serves the masks', async () => {

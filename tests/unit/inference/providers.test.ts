@@ -77,7 +77,7 @@ describe('execution provider fallback', () => {
     expect(service().pinned()).toBe('webgpu'); // a new process reads it back
 
     const cpu = await providers.pin('cpu');
-    expect(cpu).toEqual({ active: 'cpu', pinned: 'cpu', attempts: [{ provider: 'cpu', ok: true, reason: null }] });
+    expect(cpu).toEqual({ active: 'cpu', activePrecision: null, pinned: 'cpu', gpuPrecision: 'fp32', attempts: [{ provider: 'cpu', ok: true, reason: null }] });
     expect((await providers.pin(null)).pinned).toBeNull();
   });
 

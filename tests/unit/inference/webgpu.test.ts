@@ -26,6 +26,7 @@ interface ChildReport {
   outcome: { processed: number; failed: number; providers: string[] };
   report: { active: string | null; attempts: { provider: string; ok: boolean; reason: string | null }[] };
   graphs: Record<string, { toHost: number; fromHost: number }>;
+  fp16: Record<string, { provider: string; precision: string; agreement: number; copies: number }>;
 }
 
 describe.skipIf(missing !== null)(`WebGPU on a software Vulkan driver${missing ? ` (skipped: ${missing})` : ''}`, () => {
@@ -98,5 +99,14 @@ describe.skipIf(missing !== null)(`WebGPU on a software Vulkan driver${missing ?
       const cpuGraph = child.graphs[`${m.id}:model`]!;
       expect(cpuGraph.toHost + cpuGraph.fromHost, m.name).toBeGreaterThan(0);
     }
+  });
+
+  it('runs float16 on WebGPU when asked: the masks of float32 at 99.5% of pixels or more on our model, no copies', () => {
+    for (const [key, r] of Object.entries(child.fp16)) {
+      expect(r, key).toMatchObject({ provider: 'webgpu', precision: 'fp16', copies: 0 });
+      // The test models have random weights, so their classes are closer together than a trained model's.
+      expect(r.agreement, key).toBeGreaterThanOrEqual(key === 'shipped-adapted' ? 0.995 : 0.99);
+    }
+    expect(Object.keys(child.fp16)).toContain('shipped-adapted');
   });
 });

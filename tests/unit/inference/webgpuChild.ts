@@ -5,17 +5,26 @@
  * Runs the models on the dataset with WebGPU pinned, then opens each segmentation model's graph
  * once more, for WebGPU and as the CPU gets it, saving what ORT made of it: the copies between
  * devices it had to insert are nodes there (MemcpyToHost, MemcpyFromHost). Its verbose log says
- * the same, but is buffered and out of order with anything else on stderr. Prints one JSON line.
+ * the same, but is buffered and out of order with anything else on stderr. Last, each model (and
+ * the shipped adapted one) in float16 on WebGPU against float32 on the CPU, on a real frame.
+ * Prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { detachedJobContext } from '../../../main/jobs/jobContext';
 import { defaultOpset } from '../../../main/inference/onnxProto';
 import { appendPostProcessing, mapStride } from '../../../main/inference/postGraph';
-import { sessionOptions } from '../../../main/inference/providerService';
-import { labelsAt } from '../../../main/inference/sessions';
+import { toHalfPrecision } from '../../../main/inference/halfPrecision';
+import { ProviderProbe } from '../../../main/inference/providerProbe';
+import { ProviderService, sessionOptions } from '../../../main/inference/providerService';
+import { labelsAt, SegmentationSession } from '../../../main/inference/sessions';
+import { SettingsStore } from '../../../main/services/settingsStore';
 import { makeServices, openTestProject } from './helpers';
+import { referenceInput } from './reference';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 const [dir, home, dataset, ...modelIds] = process.argv.slice(2);
 const p = openTestProject(dir!);
@@ -47,5 +56,27 @@ for (const m of svc.models.list().filter((x) => x.role !== 'discriminator')) {
     graphs[`${m.id}:${where}`] = { toHost: text.split('MemcpyToHost').length - 1, fromHost: text.split('MemcpyFromHost').length - 1 };
   }
 }
+// Float16 on the GPU: each segmentation model on a real frame, against float32 on the CPU.
+const half = new ProviderService({ settings: new SettingsStore(home!), probe: new ProviderProbe({ cacheDir: home! }), threads: 1, pinOverride: 'webgpu', precisionOverride: 'fp16' });
+const full = new ProviderService({ settings: new SettingsStore(home!), probe: new ProviderProbe({ cacheDir: home! }), threads: 1, pinOverride: 'cpu' });
+const fp16: Record<string, { provider: string; precision: string; agreement: number; copies: number }> = {};
+const shipped = join(REPO, 'native-models', 'models', 'adapted.onnx');
+const cases = [...svc.models.list().filter((x) => x.role !== 'discriminator').map((m) => ({ key: String(m.id), path: m.path, card: m.card })), { key: 'shipped-adapted', path: shipped, card: (await svc.models.inspect(shipped)).card }];
+for (const c of cases) {
+  const bytes = readFileSync(c.path);
+  const { height, width } = c.card.inputSize;
+  const { data } = await referenceInput(join(REPO, 'native-models', 'models', 'reference', 'adapted', 'seq000_frame_000000_input.png'), height, width, c.card.normalization.mean, c.card.normalization.std);
+  const frame = { height: 2 * height, width: 2 * width };
+  const gpu = await SegmentationSession.open(bytes, c.card, half, 'gpu');
+  const ref = await SegmentationSession.open(bytes, c.card, full, 'cpu', { labelsAt: 'frame' });
+  const [a, b] = [await gpu.infer(data, frame), await ref.infer(data, frame)];
+  const same = a.labels.reduce((n, v, i) => n + (v === b.labels[i] ? 1 : 0), 0);
+  const saved = join(home!, `optimized-${c.key}-fp16.onnx`);
+  const opt = await ort.InferenceSession.create(appendPostProcessing(toHalfPrecision(bytes), { logits: c.card.outputName!, classes: c.card.classNames.length, labelsAt: 'frame', opset: defaultOpset(bytes) ?? 13 }), { ...sessionOptions('webgpu', 1), optimizedModelFilePath: saved });
+  await opt.release();
+  const text = readFileSync(saved).toString('latin1');
+  fp16[c.key] = { provider: gpu.provider, precision: gpu.precision, agreement: same / b.labels.length, copies: text.split('Memcpy').length - 1 };
+  await Promise.all([gpu.dispose(), ref.dispose()]);
+}
 p.db.close();
-process.stdout.write(`${JSON.stringify({ outcome, report, graphs })}\n`);
+process.stdout.write(`${JSON.stringify({ outcome, report, graphs, fp16 })}\n`);
