@@ -4,12 +4,14 @@ per stdin line so the Node side can alternate rounds with it (a busy machine the
 
   {"cmd": "check"}              -> {"sum": ..., "head": [...]}   output on the shared input
   {"cmd": "time", "n": N}       -> {"ms": [...]}                  N timed forward passes
-  {"cmd": "time_post", "n": N, "frame": [H, W], "stride": S}
+  {"cmd": "time_post", "n": N, "frame": [H, W], "stride": S[, "half": true]}
                                 -> {"ms": [...]}                  N passes doing what the app's
-      GPU graph does: logits resized to the frame, argmax as uint8, max softmax and entropy every
-      S pixels, all three copied to the CPU
+      GPU graph does, from the input in CPU memory as the app gets it: copied to the device,
+      logits resized to the frame, argmax as uint8, max softmax and entropy every S pixels, all
+      three copied to the CPU; with "half", the model and its input in float16 (the maps in float32)
 
 Usage: python3 bench/torch_eager.py ARCH THREADS HEIGHT WIDTH [cuda] [STATE_DICT.pt]"""
+import copy
 import json
 import sys
 import time
@@ -39,8 +41,9 @@ def build(arch, state):
     return torch_model(arch)
 
 
-def with_post(model, x, frame, stride):
-    z = model(x)
+def with_post(model, x, frame, stride, device, half=False):
+    x = x.to(device)
+    z = model(x.half() if half else x).float()
     labels = F.interpolate(z, size=tuple(frame), mode="bilinear", align_corners=False).argmax(1).to(torch.uint8)
     zs = z[:, :, ::stride, ::stride]
     d = zs - zs.amax(1, keepdim=True)
@@ -57,7 +60,9 @@ def main():
     state = sys.argv[6] if len(sys.argv) > 6 else None
     torch.set_num_threads(threads)
     model = build(arch, state).to(device)
-    x = shared_input(h, w).to(device)
+    x_host = shared_input(h, w)
+    x = x_host.to(device)
+    half_model = None
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     print(json.dumps({"ready": True, "torch": torch.__version__, "device": device}), flush=True)
     with torch.inference_mode():
@@ -76,11 +81,15 @@ def main():
                     ms.append((time.perf_counter() - t0) * 1000)
                 out = {"ms": ms}
             elif cmd["cmd"] == "time_post":
+                half = bool(cmd.get("half")) and device == "cuda"
+                if half and half_model is None:
+                    half_model = copy.deepcopy(model).half()
+                m = half_model if half else model
                 ms = []
                 for _ in range(cmd["n"]):
                     sync()
                     t0 = time.perf_counter()
-                    with_post(model, x, cmd["frame"], cmd["stride"])  # .cpu() waits for the GPU
+                    with_post(m, x_host, cmd["frame"], cmd["stride"], device, half)  # .cpu() waits for the GPU
                     ms.append((time.perf_counter() - t0) * 1000)
                 out = {"ms": ms}
             else:

@@ -12,9 +12,11 @@
  *   graph the CPU gets, labels at the model's resolution, upsampled in JS), to choose defaults;
  * - bare: session.run on the model alone, logits copied back, same provider and options;
  * - torch: eager CUDA on the model alone, and "torch + post": the same work as the service
- *   (F.interpolate to the frame, argmax, softmax maps, all copied to the CPU).
- * RATIO = service / (torch + post), the same job on both sides (goal: within 2x); service / torch
- * is printed too (the model alone on the torch side: stricter).
+ *   (the input copied from CPU memory to the GPU, F.interpolate to the frame, argmax, softmax
+ *   maps, all copied to the CPU), in float32 and with the model in float16.
+ * RATIO = service / (torch + post), the same job on both sides (goal: within 2x); beside it, the
+ * ratio to torch's float16 (the like-for-like one for the fp16 variant, our float16 rewrite) and
+ * service / torch (the model alone on the torch side: stricter).
  *
  * CPU check here (no GPU): sh bench/gpu/prepare.sh, then
  *   S2R_REPO=$PWD npx tsx bench/gpu/webgpu-vs-cuda.ts --provider cpu --torch-device cpu --python /usr/bin/python3 --iters 3 --rounds 1
@@ -29,6 +31,7 @@ import * as ort from 'onnxruntime-node';
 import { resolveCard } from '../../main/inference/modelCard';
 import { ProviderProbe } from '../../main/inference/providerProbe';
 import { PROVIDERS, ProviderService, type ProviderName } from '../../main/inference/providerService';
+import { toHalfPrecision } from '../../main/inference/halfPrecision';
 import { mapStride } from '../../main/inference/postGraph';
 import { upsampleLabels } from '../../main/inference/postprocess';
 import { SegmentationSession } from '../../main/inference/sessions';
@@ -44,7 +47,7 @@ const { values } = parseArgs({
     'torch-device': { type: 'string', default: 'cuda' },
     sizes: { type: 'string', default: '256x512,512x1024,1024x2048' },
     frame: { type: 'string', default: '1080x1920' },
-    variants: { type: 'string', default: 'default,cpugraph,nhwc,nchw,novalidation,capture' },
+    variants: { type: 'string', default: 'default,fp16,cpugraph,nhwc,nchw,novalidation,capture' },
     iters: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
     out: { type: 'string' },
@@ -59,7 +62,10 @@ const WEBGPU_VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   novalidation: { executionProviders: [{ name: 'webgpu', validationMode: 'disabled' }] },
   capture: { enableGraphCapture: true },
   cpugraph: {},
+  fp16: {},
 };
+/** Variants that run the float16 rewrite (main/inference/halfPrecision.ts). */
+const HALF = new Set(['fp16']);
 
 async function main(): Promise<void> {
   const bytes = readFileSync(resolve(values.model));
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
       settings: new SettingsStore(home),
       probe: new ProviderProbe({ cacheDir: null }),
       pinOverride: pin,
+      precisionOverride: HALF.has(variant) ? 'fp16' : 'fp32',
       sessionOverrides: { webgpu: WEBGPU_VARIANTS[variant]! },
     });
   const report = await providerService('default').report();
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
     try {
       await torch.server.ask({ cmd: 'time', n: 10 });
       await torch.server.ask({ ...post, n: 10 });
+      await torch.server.ask({ ...post, half: true, n: 10 });
       for (const variant of variants) {
         const providers = providerService(variant);
         const service = await SegmentationSession.open(bytes, card, providers, 'segnet.onnx', variant === 'cpugraph' ? { labelsAt: 'model' } : {});
@@ -99,41 +107,46 @@ async function main(): Promise<void> {
           const out = await service.infer(x, frame);
           if (out.labelHeight !== fh || out.labelWidth !== fw) upsampleLabels(out.labels, out.logits, card.classNames.length, out.labelHeight, out.labelWidth, fh, fw);
         };
-        const bare = await providers.createSession(bytes, 'segnet.onnx');
+        const bare = await providers.createSession(HALF.has(variant) ? toHalfPrecision(bytes) : bytes, 'segnet.onnx');
         try {
+          if (service.precision !== providers.gpuPrecision()) throw new Error(`${variant}: the service opened ${service.precision}, not ${providers.gpuPrecision()}`);
           const y = (await bare.session.run(feeds)).logits!.data as Float32Array;
           const check = await torch.server.ask<{ head: number[] }>({ cmd: 'check' });
           const diff = check.head.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
           await timeMs(5, infer);
           await timeMs(5, () => bare.session.run(feeds));
-          const [s, b, t, tp]: number[][] = [[], [], [], []];
+          const [s, b, t, tp, th]: number[][] = [[], [], [], [], []];
           for (let r = 0; r < Number(values.rounds); r++) {
             s.push(...(await timeMs(iters, infer)));
             b.push(...(await timeMs(iters, () => bare.session.run(feeds))));
             t.push(...(await torch.server.ask<{ ms: number[] }>({ cmd: 'time', n: iters })).ms);
             tp.push(...(await torch.server.ask<{ ms: number[] }>({ ...post, n: iters })).ms);
+            th.push(...(await torch.server.ask<{ ms: number[] }>({ ...post, half: true, n: iters })).ms);
           }
           const row = {
             size,
             frame: values.frame,
             variant,
             provider: service.provider,
+            precision: service.precision,
             torch: `${torch.info.torch} on ${torch.info.device}`,
             maxAbsDiff: diff,
             serviceMs: median(s),
             bareMs: median(b),
             torchMs: median(t),
             torchPostMs: median(tp),
+            torchPostHalfMs: median(th),
             ratio: median(s) / median(tp),
+            ratioHalf: median(s) / median(th),
             ratioModelOnly: median(s) / median(t),
           };
           results.push(row);
           console.log(
             `${size} (frame ${values.frame}), ${service.provider} ${variant}: service ${row.serviceMs.toFixed(2)} ms, bare model ${row.bareMs.toFixed(2)} ms; ` +
-              `torch ${torch.info.device} ${row.torchMs.toFixed(2)} ms, + post ${row.torchPostMs.toFixed(2)} ms; max |diff| ${diff.toExponential(1)}`,
+              `torch ${torch.info.device} ${row.torchMs.toFixed(2)} ms, + upload and post ${row.torchPostMs.toFixed(2)} ms (float16: ${row.torchPostHalfMs.toFixed(2)} ms); max |diff| ${diff.toExponential(1)}`,
           );
           console.log(
-            `RATIO webgpu-vs-cuda ${size} ${variant}: service/(torch + post) = ${row.ratio.toFixed(2)}x (goal <= 2); service/torch model = ${row.ratioModelOnly.toFixed(2)}x`,
+            `RATIO webgpu-vs-cuda ${size} ${variant}: service/(torch + post) = ${row.ratio.toFixed(2)}x (goal <= 2); vs torch float16 + post ${row.ratioHalf.toFixed(2)}x; service/torch model = ${row.ratioModelOnly.toFixed(2)}x`,
           );
         } finally {
           await service.dispose();
