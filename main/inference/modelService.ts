@@ -174,11 +174,17 @@ export class ModelService {
     model: ModelRecord,
     open: (bytes: Uint8Array) => Promise<SegmentationSession | DiscriminatorSession>,
   ): Promise<SegmentationSession | DiscriminatorSession> {
-    // A new pin or precision applies to the next run: its sessions get keys of their own, while
-    // a run in progress keeps the sessions it holds.
-    const scoped = `${this.providers.pinned() ?? ''}/${this.providers.gpuPrecision()}|${key}`;
+    // A new pin or precision applies to the next run: its sessions get keys of their own. The
+    // others are closed then; only runs hold sessions, and jobs run one at a time.
+    const scope = `${this.providers.pinned() ?? ''}/${this.providers.gpuPrecision()}|`;
+    const scoped = `${scope}${key}`;
     let pending = this.sessions.get(scoped);
     if (!pending) {
+      for (const [k, s] of [...this.sessions]) {
+        if (k.startsWith(scope)) continue;
+        this.sessions.delete(k);
+        void s.then((x) => x.dispose()).catch(() => {});
+      }
       pending = open(this.readVerified(model));
       pending.catch(() => this.sessions.delete(scoped));
       this.sessions.set(scoped, pending);

@@ -175,11 +175,15 @@ describe('GPU precision setting', () => {
       await providers.setGpuPrecision('fp16');
       const after = await models.segmentation(m.id);
       expect(after).not.toBe(before);
-      // The CPU runs float32 whatever the setting, and the session a run holds still works.
+      expect(await models.segmentation(m.id)).toBe(after);
+      // The CPU runs float32 whatever the setting.
       expect(after.precision).toBe('fp32');
       const { height, width } = m.card.inputSize;
-      const out = await before.infer(new Float32Array(3 * height * width), { height, width });
+      const out = await after.infer(new Float32Array(3 * height * width), { height, width });
       expect(out.labels.length).toBe(height * width);
+      // The previous scope's session was closed: its GPU memory is not held for the project's life.
+      await new Promise((r) => setImmediate(r));
+      await expect(before.infer(new Float32Array(3 * height * width), { height, width })).rejects.toThrow();
       await models.dispose();
       p.db.close();
     } finally {
