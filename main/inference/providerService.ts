@@ -25,6 +25,8 @@ export interface OpenedSession {
 export interface GraphCandidate {
   readonly bytes: Uint8Array;
   readonly precision: GpuPrecision;
+  /** Why this graph and not a better one, for the report. */
+  readonly note?: string;
 }
 
 /** What GPU sessions compute in: float16 halves memory traffic; CPU sessions always run float32. */
@@ -120,10 +122,10 @@ export class ProviderService {
       const built = typeof model === 'function' ? model(provider) : model;
       const candidates: readonly GraphCandidate[] = built instanceof Uint8Array ? [{ bytes: built, precision: 'fp32' }] : built;
       let firstError: unknown = null;
-      for (const { bytes, precision } of candidates) {
+      for (const { bytes, precision, note: why } of candidates) {
         try {
           const session = await ort.InferenceSession.create(bytes, this.sessionOptions(provider));
-          const note = firstError ? `runs ${precision}: ${candidates[0]!.precision} failed (${(firstError as Error).message.slice(0, 200)})` : null;
+          const note = firstError ? `runs ${precision}: ${candidates[0]!.precision} failed (${(firstError as Error).message.slice(0, 200)})` : (why ?? null);
           attempts.push(this.attempt(provider, true, note));
           this.last = { provider, precision, attempts };
           return { session, provider, attempts, precision };

@@ -95,8 +95,9 @@ export class SegmentationSession {
       try {
         // Both merge the discriminator alike: halving keeps the opset, all the merge checks.
         return [{ bytes: withPost(toHalfPrecision(bytes), provider), precision: 'fp16' }, full];
-      } catch {
-        return full.bytes; // a graph the rewrite refuses (see toHalfPrecision) runs in float32
+      } catch (err) {
+        // A graph the rewrite refuses (see toHalfPrecision) runs in float32, and the report says why.
+        return [{ ...full, note: `runs fp32: no float16 rewrite (${(err as Error).message})` }];
       }
     };
     const { session, provider, precision } = await providers.createSession(graphs, label);

@@ -44,7 +44,7 @@ function ProviderPanel(): React.JSX.Element {
       <ul className="attempts">
         {providers?.attempts.map((a) => (
           <li key={a.provider}>
-            <strong>{a.provider}</strong>: {a.ok ? 'works' : a.reason}
+            <strong>{a.provider}</strong>: {a.ok ? (a.reason ? `works; ${a.reason}` : 'works') : a.reason}
           </li>
         ))}
       </ul>

@@ -152,6 +152,10 @@ describe('GPU precision setting', () => {
       expect(opened.attempts).toEqual([{ provider: 'cpu', ok: true, reason: expect.stringMatching(/^runs fp32: fp16 failed \(Failed to load model/) as string }]);
       expect((await providers.report()).activePrecision).toBe('fp32');
       await opened.session.release();
+      // A graph chosen for a reason (the rewrite refused the model) carries it into the report.
+      const noted = await providers.createSession(() => [{ bytes: good, precision: 'fp32', note: 'runs fp32: no float16 rewrite (op domain com.microsoft)' }], 'tiny_seg.onnx');
+      expect(noted.attempts[0]!.reason).toBe('runs fp32: no float16 rewrite (op domain com.microsoft)');
+      await noted.session.release();
     } finally {
       tmp.cleanup();
     }
