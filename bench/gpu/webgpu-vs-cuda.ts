@@ -76,18 +76,24 @@ async function main(): Promise<void> {
   const pin = values.provider as ProviderName | undefined;
   if (pin && !PROVIDERS.includes(pin)) throw new Error(`--provider must be one of ${PROVIDERS.join(', ')}`);
   const home = join(REPO, '.cache', 'gpu-bench-home');
-  const providerService = (variant: string) =>
+  // One probe for all: each provider is probed out of process once (seconds of device time each).
+  const probe = new ProviderProbe({ cacheDir: null });
+  const providerService = (provider: ProviderName | undefined, variant: string) =>
     new ProviderService({
       settings: new SettingsStore(home),
-      probe: new ProviderProbe({ cacheDir: null }),
-      pinOverride: pin,
+      probe,
+      pinOverride: provider,
       precisionOverride: HALF.has(variant) ? 'fp16' : 'fp32',
       sessionOverrides: { webgpu: WEBGPU_VARIANTS[variant]! },
     });
-  const report = await providerService('default').report();
+  const report = await providerService(pin, 'default').report();
   console.log(`providers: ${JSON.stringify(report)}`);
-  // Variants only differ on WebGPU.
-  const variants = report.active === 'webgpu' ? values.variants.split(',').filter((v) => v in WEBGPU_VARIANTS) : ['default'];
+  // Every GPU provider that works (CUDA where its libraries exist, and WebGPU), or the pinned one;
+  // the variants only differ on WebGPU, and float16 applies to both GPUs.
+  const gpus: ProviderName[] = [];
+  for (const p of pin ? [pin] : (['cuda', 'webgpu'] as const)) if ((await providerService(p, 'default').report()).active === p) gpus.push(p);
+  const variantsOf = (p: ProviderName) => values.variants.split(',').filter((v) => v in WEBGPU_VARIANTS && (p === 'webgpu' || v === 'default' || (p === 'cuda' && HALF.has(v))));
+  const configs = (gpus.length ? gpus : ['cpu' as const]).flatMap((p) => variantsOf(p).map((variant) => ({ provider: p, variant })));
   const [fh, fw] = values.frame.split('x').map(Number) as [number, number];
   const frame = { height: fh, width: fw };
   const iters = Number(values.iters);
@@ -103,9 +109,14 @@ async function main(): Promise<void> {
       await torch.server.ask({ cmd: 'time', n: 10 });
       await torch.server.ask({ ...post, n: 10 });
       await torch.server.ask({ ...post, half: true, n: 10 });
-      for (const variant of variants) {
-        const providers = providerService(variant);
+      for (const { provider, variant } of configs) {
+        const providers = providerService(provider, variant);
         const service = await SegmentationSession.open(bytes, card, providers, 'segnet.onnx', variant === 'cpugraph' ? { labelsAt: 'model' } : {});
+        if (service.provider !== provider) {
+          console.log(`${size} ${provider} ${variant}: skipped, the session opened on ${service.provider}`);
+          await service.dispose();
+          continue;
+        }
         // The CPU's graph leaves label upsampling to JS: timed with it, as a run would.
         const infer = async () => {
           const out = await service.infer(x, frame);
