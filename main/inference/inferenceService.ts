@@ -289,6 +289,8 @@ export class InferenceService {
         synthetic = { modelId: plan.disc.model.id, map8: quantize(map, 0, 1), width: out.width, height: out.height, score: mean(map) };
       }
     }
+    // The sessions have read the inputs: the next frames may fill them.
+    this.preparer.recycle([...p.inputs.values()]);
     return { frame: p.frame, width: p.width, height: p.height, segs, synthetic };
   }
 

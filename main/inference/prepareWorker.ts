@@ -5,13 +5,16 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../common/errors';
-import { prepareFrame, type PrepareReply, type PrepareRequest } from './framePrep';
+import { prepareFrame, TensorPool, type PrepareReply, type PrepareRequest, type RecycleRequest } from './framePrep';
 
 const port = parentPort;
 if (!port) throw new Error('prepareWorker.ts runs as a worker thread');
 
-port.on('message', (req: PrepareRequest) => {
-  prepareFrame(req.path, req.specs).then(
+const pool = new TensorPool();
+
+port.on('message', (req: PrepareRequest | RecycleRequest) => {
+  if ('recycle' in req) return pool.give(req.recycle.map((b) => new Float32Array(b)));
+  prepareFrame(req.path, req.specs, pool).then(
     (frame) => {
       const reply: PrepareReply = { id: req.id, ok: true, frame };
       port.postMessage(reply, frame.inputs.map((t) => t.buffer as ArrayBuffer));

@@ -48,6 +48,26 @@ describe('FramePreparer: frames decoded on a worker thread', () => {
     }
   });
 
+  it('fills handed-back tensors again, moved to the worker, with the values fresh ones get', async () => {
+    const first = await preparer.prepare(frames[0]!, SPECS);
+    preparer.recycle(first.inputs);
+    // Moved, not copied: this thread's views are detached.
+    expect(first.inputs.map((t) => t.length)).toEqual([0, 0, 0]);
+    for (const f of [frames[3]!, frames[6]!]) {
+      const again = await preparer.prepare(f, SPECS);
+      const here = await prepareFrame(f, SPECS);
+      for (let s = 0; s < SPECS.length; s++) expect(Buffer.from(again.inputs[s]!.buffer).equals(Buffer.from(here.inputs[s]!.buffer))).toBe(true);
+      preparer.recycle(again.inputs);
+    }
+    // On this thread the same arrays come back, refilled.
+    const local = new FramePreparer({ inThread: true });
+    const a = await local.prepare(frames[1]!, SPECS.slice(0, 1));
+    local.recycle(a.inputs);
+    const b = await local.prepare(frames[2]!, SPECS.slice(0, 1));
+    expect(b.inputs[0]).toBe(a.inputs[0]);
+    expect(Buffer.from(b.inputs[0]!.buffer).equals(Buffer.from((await prepareFrame(frames[2]!, SPECS.slice(0, 1))).inputs[0]!.buffer))).toBe(true);
+  });
+
   it('hands back a bad frame as an AppError naming the file, and goes on', async () => {
     const empty = join(tmp.path, 'empty.png');
     const truncated = join(tmp.path, 'truncated.jpg');
