@@ -98,6 +98,13 @@ async function main(): Promise<void> {
   const frame = { height: fh, width: fw };
   const iters = Number(values.iters);
   const results: Record<string, unknown>[] = [];
+  const started = performance.now();
+  // Written after every row, so a run the device tool stops at its time limit keeps what it measured.
+  const save = () => {
+    if (!values.out) return;
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, 'webgpu-vs-cuda.json'), `${JSON.stringify({ report, results }, null, 2)}\n`);
+  };
   for (const size of values.sizes.split(',')) {
     const [h, w] = size.split('x').map(Number) as [number, number];
     const card = resolveCard({ input_size: { height: h, width: w }, input: { name: 'input' }, output: { name: 'logits' } });
@@ -156,6 +163,8 @@ async function main(): Promise<void> {
             ratioModelOnly: median(s) / median(t),
           };
           results.push(row);
+          save();
+          console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s]`);
           console.log(
             `${size} (frame ${values.frame}), ${service.provider} ${variant}: service ${row.serviceMs.toFixed(2)} ms, bare model ${row.bareMs.toFixed(2)} ms; ` +
               `torch ${torch.info.device} ${row.torchMs.toFixed(2)} ms, + upload and post ${row.torchPostMs.toFixed(2)} ms (float16: ${row.torchPostHalfMs.toFixed(2)} ms); max |diff| ${diff.toExponential(1)}`,
@@ -171,10 +180,6 @@ async function main(): Promise<void> {
     } finally {
       torch.server.stop();
     }
-  }
-  if (values.out) {
-    mkdirSync(values.out, { recursive: true });
-    writeFileSync(join(values.out, 'webgpu-vs-cuda.json'), `${JSON.stringify({ report, results }, null, 2)}\n`);
   }
 }
 
