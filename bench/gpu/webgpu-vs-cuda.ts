@@ -136,6 +136,8 @@ async function main(): Promise<void> {
           const check = await torch.server.ask<{ head: number[] }>({ cmd: 'check' });
           const diff = check.head.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
           await timeMs(5, infer);
+          // The first frame in float16 is checked against float32 (SegmentationSession.infer), and may stay float32.
+          if (service.precision !== providers.gpuPrecision()) console.log(`${size} ${provider} ${variant}: now ${service.precision}: ${(await providers.report()).attempts[0]?.reason}`);
           await timeMs(5, () => bare.session.run(feeds));
           const [s, b, t, tp, th]: number[][] = [[], [], [], [], []];
           for (let r = 0; r < Number(values.rounds); r++) {

@@ -145,8 +145,7 @@ export class InferenceService {
     this.store.setStatus(runId, 'running', { error: null });
     try {
       const plan = await this.plan(run);
-      // "webgpu fp16": outputs in float16 differ slightly from float32 ones, so the run says so.
-      const providers = [...new Set([...plan.segs.map((s) => `${s.session.provider}${s.session.precision === 'fp16' ? ' fp16' : ''}`), ...(plan.disc ? [plan.disc.session.provider] : [])])];
+      const providers = providersOf(plan);
       this.store.setStatus(runId, 'running', { provider: providers.join(',') });
       // An injected preparer keeps its own setting (benchmarks compare them).
       if (!this.deps.preparer) this.preparer.parallelism = preparerParallelism(availableParallelism(), !providers.includes('cpu'));
@@ -195,8 +194,9 @@ export class InferenceService {
         throw new CancelledError();
       }
       ctx.progress(frames.length, frames.length);
-      this.store.setStatus(runId, 'done', { error: failed > 0 ? `${failed} frame(s) could not be read` : null });
-      return { runId, processed, skipped, failed, seconds: (Date.now() - started) / 1000, providers };
+      // Again: a float16 session that failed its first-frame check runs float32 now.
+      this.store.setStatus(runId, 'done', { provider: providersOf(plan).join(','), error: failed > 0 ? `${failed} frame(s) could not be read` : null });
+      return { runId, processed, skipped, failed, seconds: (Date.now() - started) / 1000, providers: providersOf(plan) };
     } catch (err) {
       if (!(err instanceof CancelledError)) this.store.setStatus(runId, 'failed', { error: (err as Error).message.slice(0, 500) });
       throw err;
@@ -353,6 +353,12 @@ export class InferenceService {
     if (!a || !b || a.length !== b.length) return undefined;
     return disagreement(a, b);
   }
+}
+
+/** What a run's sessions run on: "webgpu fp16" where float16 (its outputs differ slightly from float32's). */
+function providersOf(plan: Plan): string[] {
+  const segs = plan.segs.map((s) => `${s.session.provider}${s.session.precision === 'fp16' ? ' fp16' : ''}`);
+  return [...new Set([...segs, ...(plan.disc ? [plan.disc.session.provider] : [])])];
 }
 
 function throwIfFailed(s: Settled<void>): void {

@@ -141,6 +141,18 @@ export class ProviderService {
     throw new AppError('BAD_MODEL', `${label}: onnxruntime cannot load this model (${why.slice(0, 300)})`);
   }
 
+  /** A session of `model` on `provider` itself, for a graph to run beside one createSession opened there. */
+  openOn(provider: ProviderName, model: Uint8Array): Promise<ort.InferenceSession> {
+    return ort.InferenceSession.create(model, this.sessionOptions(provider));
+  }
+
+  /** A session changed precision after it opened (see SegmentationSession.infer): the report says so, and why. */
+  notePrecision(precision: GpuPrecision, note: string): void {
+    const last = this.last;
+    if (!last) return;
+    this.last = { ...last, precision, attempts: last.attempts.map((a) => (a.provider === last.provider && a.ok ? { ...a, reason: note } : a)) };
+  }
+
   dispose(): void {
     this.last = null;
   }

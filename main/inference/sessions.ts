@@ -33,6 +33,13 @@ export interface MergedDiscriminator {
   readonly card: ModelCard;
 }
 
+/**
+ * Float16 stays after a run's first frame only where it gives float32's labels at this share of
+ * the frame's pixels or more (a model whose activations overflow float16 gives NaN and noise).
+ * The shipped adapted model kept 99.9% (bench/README.md §3).
+ */
+export const MIN_HALF_AGREEMENT = 0.99;
+
 /** Where per-pixel softmax statistics are computed. 'graph' measured faster (see bench/README.md). */
 export type PostMode = 'graph' | 'js';
 
@@ -43,7 +50,7 @@ export type PostMode = 'graph' | 'js';
  */
 export class SegmentationSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private session: ort.InferenceSession,
     readonly provider: ProviderName,
     private readonly card: ModelCard,
     private readonly mode: PostMode,
@@ -53,16 +60,26 @@ export class SegmentationSession {
     /** Whether the discriminator runs inside this session's graph. */
     readonly mergedDiscriminator: boolean,
     /** What the model computes in: float16 only on a GPU, when asked for and the rewrite loads. */
-    readonly precision: GpuPrecision,
+    private current: GpuPrecision,
+    /** With float16: the float32 graph on the same provider, to check the first frame against. */
+    private twin: ort.InferenceSession | null,
+    private readonly providers: ProviderService,
   ) {}
+
+  get precision(): GpuPrecision {
+    return this.current;
+  }
 
   static async open(
     bytes: Uint8Array,
     card: ModelCard,
     providers: ProviderService,
     label: string,
-    /** `labelsAt` overrides where the provider's graph puts the labels (for benchmarks). */
-    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null; labelsAt?: 'model' | 'frame'; discriminator?: MergedDiscriminator | null } = {},
+    /**
+     * `labelsAt` overrides where the provider's graph puts the labels, and `precision` the GPU
+     * precision setting, on the CPU too (for benchmarks and tests).
+     */
+    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null; labelsAt?: 'model' | 'frame'; discriminator?: MergedDiscriminator | null; precision?: GpuPrecision } = {},
   ): Promise<SegmentationSession> {
     const opset = defaultOpset(bytes) ?? 0;
     const mode: PostMode = options.post ?? (opset >= MIN_POST_OPSET ? 'graph' : 'js');
@@ -87,11 +104,12 @@ export class SegmentationSession {
       }
       return appendPostProcessing(model, post);
     };
-    const half = providers.gpuPrecision() === 'fp16';
+    const half = (options.precision ?? providers.gpuPrecision()) === 'fp16';
+    let full: GraphCandidate = { bytes: new Uint8Array(0), precision: 'fp32' };
     // Float16 first where asked for; float32 after it, for a rewrite ORT cannot load.
     const graphs = (provider: ProviderName): Uint8Array | GraphCandidate[] => {
-      const full = { bytes: withPost(bytes, provider), precision: 'fp32' as const };
-      if (provider === 'cpu' || !half) return full.bytes;
+      full = { bytes: withPost(bytes, provider), precision: 'fp32' };
+      if ((provider === 'cpu' && !options.precision) || !half) return full.bytes;
       try {
         // Both merge the discriminator alike: halving keeps the opset, all the merge checks.
         return [{ bytes: withPost(toHalfPrecision(bytes), provider), precision: 'fp16' }, full];
@@ -101,11 +119,36 @@ export class SegmentationSession {
       }
     };
     const { session, provider, precision } = await providers.createSession(graphs, label);
-    return new SegmentationSession(session, provider, card, mode, discInput, stride, options.labelsAt ?? labelsAt(provider), merged, precision);
+    const twin = precision === 'fp16' ? await providers.openOn(provider, full.bytes) : null;
+    return new SegmentationSession(session, provider, card, mode, discInput, stride, options.labelsAt ?? labelsAt(provider), merged, precision, twin, providers);
   }
 
   /** `input` is NCHW float32 for one frame at the card's input size; `frame` is the frame's size. */
   async infer(input: Float32Array, frame: { height: number; width: number }): Promise<SegmentationOutput> {
+    const out = await this.run(this.session, input, frame);
+    if (!this.twin) return out;
+    // The first frame in float16 is checked against float32 once; below MIN_HALF_AGREEMENT the rest run in float32.
+    const twin = this.twin;
+    this.twin = null;
+    const full = await this.run(twin, input, frame);
+    let same = 0;
+    for (let i = 0; i < full.labels.length; i++) same += out.labels[i] === full.labels[i] ? 1 : 0;
+    const agreement = same / full.labels.length;
+    const finite = out.confidence.every(Number.isFinite);
+    if (finite && agreement >= MIN_HALF_AGREEMENT) {
+      await twin.release();
+      return out;
+    }
+    const half = this.session;
+    this.session = twin;
+    this.current = 'fp32';
+    await half.release();
+    const why = `${(agreement * 100).toFixed(1)}% of the first frame's labels${finite ? '' : ', and values that overflowed'}`;
+    this.providers.notePrecision('fp32', `runs fp32: float16 gave float32's labels at ${why} (the floor is ${MIN_HALF_AGREEMENT * 100}%)`);
+    return full;
+  }
+
+  private async run(session: ort.InferenceSession, input: Float32Array, frame: { height: number; width: number }): Promise<SegmentationOutput> {
     const { height: h, width: w } = this.card.inputSize;
     const feeds: Record<string, ort.Tensor> = { [this.card.inputName!]: new ort.Tensor('float32', input, [1, 3, h, w]) };
     const classes = this.card.classNames.length;
@@ -115,7 +158,7 @@ export class SegmentationSession {
       const fetches: string[] = [POST.labels, POST.confidence, POST.entropy, ...(atFrame ? [POST.logitDims] : [POST.edgePixels, POST.edgeLogits])];
       if (atFrame) feeds[POST.frameSize] = new ort.Tensor('int64', BigInt64Array.from([BigInt(frame.height), BigInt(frame.width)]), [2]);
       if (this.discInput) fetches.push(this.mergedDiscriminator ? POST.synthetic : POST.probs);
-      const r = await this.session.run(feeds, fetches);
+      const r = await session.run(feeds, fetches);
       const labels = r[POST.labels]!;
       const conf = r[POST.confidence]!;
       const dims = atFrame ? Array.from(r[POST.logitDims]!.data as BigInt64Array, Number) : labels.dims;
@@ -136,7 +179,7 @@ export class SegmentationSession {
         synthetic: this.mergedDiscriminator ? patchMap(r[POST.synthetic]!) : null,
       };
     }
-    const r = await this.session.run(feeds, [this.card.outputName!]);
+    const r = await session.run(feeds, [this.card.outputName!]);
     const logits = r[this.card.outputName!]!;
     const oh = logits.dims[2]!;
     const ow = logits.dims[3]!;
@@ -146,7 +189,7 @@ export class SegmentationSession {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await Promise.all([this.session.release(), this.twin?.release()]);
   }
 }
 
@@ -179,7 +222,7 @@ function discriminatorInputJs(logits: Float32Array, classes: number, plane: numb
 /** The domain discriminator: class maps in, a patch map of "looks like the target domain" logits out. */
 export class DiscriminatorSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private session: ort.InferenceSession,
     readonly provider: ProviderName,
     private readonly card: ModelCard,
   ) {}

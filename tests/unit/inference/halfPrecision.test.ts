@@ -14,10 +14,12 @@ import { ModelService } from '../../../main/inference/modelService';
 import { buildModel, DataType } from '../../../main/inference/onnxProto';
 import { appendPostProcessing, POST } from '../../../main/inference/postGraph';
 import { ProviderProbe } from '../../../main/inference/providerProbe';
+import { resolveCard, type CardFile } from '../../../main/inference/modelCard';
 import { ProviderService, type GpuPrecision } from '../../../main/inference/providerService';
+import { SegmentationSession } from '../../../main/inference/sessions';
 import { SettingsStore } from '../../../main/services/settingsStore';
 import { makeTempDir } from '../../helpers/tempDir';
-import { model, openTestProject } from './helpers';
+import { model, openTestProject, scaledConv } from './helpers';
 import { referenceInput } from './reference';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -131,6 +133,48 @@ describe('toHalfPrecision', () => {
     expect(() => toHalfPrecision(new Uint8Array([1, 2, 3]))).toThrow();
   });
 });
+
+describe('the first frame in float16, checked against float32', () => {
+  const providers = () => new ProviderService({ settings: new SettingsStore(makeTempDir('s2r-half-').path), probe: new ProviderProbe({ cacheDir: null }), threads: 1, pinOverride: 'cpu' });
+  const frameInput = async (h: number, w: number) =>
+    (await referenceInput(join(SHIPPED, 'reference', 'adapted', 'seq000_frame_000000_input.png'), h, w, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])).data;
+
+  it('keeps float16 where it gives float32 labels (the shipped adapted model)', async () => {
+    const card = resolveCard(JSON.parse(readFileSync(join(SHIPPED, 'adapted.card.json'), 'utf8')) as CardFile);
+    const session = await SegmentationSession.open(readFileSync(join(SHIPPED, 'adapted.onnx')), card, providers(), 'adapted.onnx', { precision: 'fp16' });
+    expect(session.precision).toBe('fp16');
+    const input = await frameInput(128, 256);
+    await session.infer(input, { height: 256, width: 512 });
+    expect(session.precision).toBe('fp16');
+    const out = await session.infer(input, { height: 256, width: 512 });
+    expect(out.labels.length).toBe(out.labelHeight * out.labelWidth);
+    await session.dispose();
+  });
+
+  it('runs float32 from the first frame on where float16 changes the labels, and the report says why', async () => {
+    // Class c's weights are 1 + c / 10^4: float32 tells them apart, float16 (steps of 1/1024 near 1)
+    // rounds classes 15-18 to one value, so the argmax goes to 15 where float32 says 18. (ORT's CPU
+    // provider computes this Conv in float32 after the rewrite, so only the weights' rounding
+    // shows here; overflow, which needs float16 arithmetic, is checked on WebGPU in webgpu.test.ts.)
+    const model = scaledConv((c) => 1 + c / 1e4);
+    const card = resolveCard({ input_size: { height: 64, width: 128 }, input: { name: 'x' }, output: { name: 'logits' } });
+    const chain = providers();
+    const session = await SegmentationSession.open(model, card, chain, 'rounding.onnx', { precision: 'fp16' });
+    const full = await SegmentationSession.open(model, card, chain, 'rounding.onnx', { precision: 'fp32' });
+    expect(session.precision).toBe('fp16');
+    const input = await frameInput(64, 128);
+    const frame = { height: 64, width: 128 };
+    const first = await session.infer(input, frame);
+    expect(session.precision).toBe('fp32');
+    expect(first.labels).toEqual((await full.infer(input, frame)).labels);
+    expect((await session.infer(input, frame)).labels).toEqual(first.labels);
+    const report = await chain.report();
+    expect(report.activePrecision).toBe('fp32');
+    expect(report.attempts[0]!.reason).toMatch(/^runs fp32: float16 gave float32's labels at [\d.]+% of the first frame's labels \(the floor is 99%\)$/);
+    await Promise.all([session.dispose(), full.dispose()]);
+  });
+});
+
 
 describe('GPU precision setting', () => {
   const providersIn = (home: string, precisionOverride?: GpuPrecision) =>

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { openProjectDatabase, type Db } from '../../../main/db/projectDatabase';
 import { InferenceService } from '../../../main/inference/inferenceService';
+import { buildModel, DataType } from '../../../main/inference/onnxProto';
 import { ModelService } from '../../../main/inference/modelService';
 import { ProviderProbe } from '../../../main/inference/providerProbe';
 import { ProviderService, type ProviderName } from '../../../main/inference/providerService';
@@ -104,4 +105,14 @@ export function torchvisionModel(arch: 'lraspp' | 'deeplabv3'): { path: string }
   const made = spawnSync(PYTHON, [join(MODELS_DIR, 'make_models.py'), 'torchvision', arch, path], { encoding: 'utf8', timeout: 300_000 });
   if (made.status !== 0 || !existsSync(path)) return { skip: `exporting ${arch} failed: ${made.stderr.trim().split('\n').pop()}` };
   return { path };
+}
+
+/** A 19-class "segmentation model": one 1x1 Conv, class c's three weights all weight(c). */
+export function scaledConv(weight: (c: number) => number): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'x', type: DataType.FLOAT, shape: [1, 3, 'h', 'w'] }],
+    outputs: [{ name: 'logits', type: DataType.FLOAT, shape: [1, 19, 'h', 'w'] }],
+    initializers: [{ name: 'w', type: DataType.FLOAT, dims: [19, 3, 1, 1], values: Array.from({ length: 19 * 3 }, (_, i) => weight(Math.floor(i / 3))) }],
+    nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['logits'] }],
+  });
 }

@@ -27,6 +27,7 @@ interface ChildReport {
   report: { active: string | null; attempts: { provider: string; ok: boolean; reason: string | null }[] };
   graphs: Record<string, { toHost: number; fromHost: number }>;
   fp16: Record<string, { provider: string; precision: string; agreement: number; copies: number }>;
+  fallback: { opened: string; after: string; reason: string | null };
 }
 
 describe.skipIf(missing !== null)(`WebGPU on a software Vulkan driver${missing ? ` (skipped: ${missing})` : ''}`, () => {
@@ -108,5 +109,10 @@ describe.skipIf(missing !== null)(`WebGPU on a software Vulkan driver${missing ?
       expect(r.agreement, key).toBeGreaterThanOrEqual(key === 'shipped-adapted' ? 0.995 : 0.99);
     }
     expect(Object.keys(child.fp16)).toContain('shipped-adapted');
+  });
+
+  it('goes back to float32 after the first frame where float16 overflows, and says why', () => {
+    expect(child.fallback).toMatchObject({ opened: 'fp16', after: 'fp32' });
+    expect(child.fallback.reason).toMatch(/^runs fp32: float16 gave float32's labels at [\d.]+% of the first frame's labels, and values that overflowed/);
   });
 });

@@ -21,7 +21,8 @@ import { ProviderProbe } from '../../../main/inference/providerProbe';
 import { ProviderService, sessionOptions } from '../../../main/inference/providerService';
 import { labelsAt, SegmentationSession } from '../../../main/inference/sessions';
 import { SettingsStore } from '../../../main/services/settingsStore';
-import { makeServices, openTestProject } from './helpers';
+import { resolveCard } from '../../../main/inference/modelCard';
+import { makeServices, openTestProject, scaledConv } from './helpers';
 import { referenceInput } from './reference';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -78,5 +79,14 @@ for (const c of cases) {
   fp16[c.key] = { provider: gpu.provider, precision: gpu.precision, agreement: same / b.labels.length, copies: text.split('Memcpy').length - 1 };
   await Promise.all([gpu.dispose(), ref.dispose()]);
 }
+// Float16 arithmetic for real: logits of (c + 1) * 3000 * (sum of channels) overflow it (65504).
+const overflow = scaledConv((c) => (c + 1) * 3000);
+const overflowCard = resolveCard({ input_size: { height: 64, width: 128 }, input: { name: 'x' }, output: { name: 'logits' } });
+const checked = await SegmentationSession.open(overflow, overflowCard, half, 'overflow');
+const opened = checked.precision;
+const x = new Float32Array(3 * 64 * 128).map((_, i) => Math.sin(i / 50) * 2);
+await checked.infer(x, { height: 64, width: 128 });
+const fallback = { opened, after: checked.precision, reason: (await half.report()).attempts[0]!.reason };
+await checked.dispose();
 p.db.close();
-process.stdout.write(`${JSON.stringify({ outcome, report, graphs, fp16 })}\n`);
+process.stdout.write(`${JSON.stringify({ outcome, report, graphs, fp16, fallback })}\n`);
