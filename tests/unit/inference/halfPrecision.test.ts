@@ -1,8 +1,10 @@
 /**
  * The float16 rewrite GPU sessions may run (toHalfPrecision), checked on ORT's CPU provider,
- * which runs float16 graphs too: our shipped adapted model with the GPU's post-processing graph
- * on its real reference frames, a graph with the shape arithmetic exporters emit, what it
- * refuses, and how a session falls back to float32 when ORT cannot load the rewrite.
+ * which loads float16 graphs and computes their Convs in float32 (so the weights' rounding shows
+ * here; float16 arithmetic is checked on WebGPU in webgpu.test.ts): our shipped adapted model
+ * with the GPU's post-processing graph on its real reference frames, a graph with the shape
+ * arithmetic exporters emit, what it refuses, how a session falls back to float32 when ORT cannot
+ * load the rewrite, and the first-frame check against float32.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
