@@ -44,6 +44,9 @@ export interface PostOptions {
   readonly opset?: number;
 }
 
+/** Floor of z - max z in the statistics (exp of it is 0 in float32): see appendPostProcessing. */
+export const D_FLOOR = -1e30;
+
 /** Lowest opset whose ReduceSum takes axes as an input and whose Slice takes steps. */
 export const MIN_POST_OPSET = 13;
 
@@ -98,8 +101,12 @@ export function appendPostProcessing(model: Uint8Array, o: PostOptions): Uint8Ar
     z = 's2r_zs';
     zmax = 's2r_zmax';
   }
+  // d = z - max z, floored: a logit of -inf (the log of a probability that rounded to 0) would make
+  // e * d = 0 * -inf = NaN; floored, its term is 0, the limit of p log p.
+  initializers.push({ name: 's2r_d_floor', type: DataType.FLOAT, dims: [], values: [D_FLOOR] });
   nodes.push(
-    { op: 'Sub', inputs: [z, zmax], outputs: ['s2r_d'] },
+    { op: 'Sub', inputs: [z, zmax], outputs: ['s2r_d_raw'] },
+    { op: 'Max', inputs: ['s2r_d_raw', 's2r_d_floor'], outputs: ['s2r_d'] },
     { op: 'Exp', inputs: ['s2r_d'], outputs: ['s2r_e'] },
     { op: 'ReduceSum', inputs: ['s2r_e', axes.name], outputs: ['s2r_s'], attrs: { keepdims: 1 } },
     { op: 'Reciprocal', inputs: ['s2r_s'], outputs: [POST.confidence] },

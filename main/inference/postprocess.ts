@@ -3,6 +3,8 @@
  * these run once per frame on frame-sized arrays.
  */
 
+import { D_FLOOR } from './postGraph';
+
 /** Source index pairs and weights of a half-pixel bilinear resize along one axis (PyTorch align_corners=False, ONNX half_pixel). */
 export function linearTaps(inLen: number, outLen: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
   const i0 = new Int32Array(outLen);
@@ -198,7 +200,8 @@ export function statsFromLogits(logits: Float32Array, classes: number, h: number
   for (let c = 0, base = 0; c < classes; c++, base += plane) {
     for (let y = 0, q = 0; y < mh; y++) {
       for (let x = 0, p = y * stride * w; x < mw; x++, q++, p += stride) {
-        const d = logits[base + p]! - max[p]!;
+        // Floored as in the graph: a -inf logit's term is 0, not 0 * -inf.
+        const d = Math.max(logits[base + p]! - max[p]!, D_FLOOR);
         const e = Math.exp(d);
         sum[q] += e;
         sed[q] += e * d;

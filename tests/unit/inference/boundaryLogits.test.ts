@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildModel, DataType } from '../../../main/inference/onnxProto';
 import { appendPostProcessing, POST } from '../../../main/inference/postGraph';
-import { upsampleLabels } from '../../../main/inference/postprocess';
+import { statsFromLogits, upsampleLabels } from '../../../main/inference/postprocess';
 import { SeededRng } from '../../../common/metrics/rng';
 
 const C = 19;
@@ -106,6 +106,36 @@ describe('labels upsampled in the graph (the GPU providers\' graph)', () => {
       expect(differ).toBe(0);
     } finally {
       await session.release();
+    }
+  });
+});
+
+describe('softmax statistics of log-probabilities with -inf in them', () => {
+  it('treat a -inf logit as probability 0, in the graph and in typed arrays (not 0 * -inf = NaN)', async () => {
+    // A log-probability output (like our adapted model's) where one class's probability rounded to 0.
+    const [h, w] = [4, 6];
+    const z = new Float32Array(C * h * w).map((_, i) => Math.sin(i) * 3);
+    for (let p = 0; p < h * w; p += 2) z[5 * h * w + p] = -Infinity;
+    // The same statistics with class 5 left out where it is -inf: p log p -> 0 as p -> 0.
+    const expected = (p: number) => {
+      const zs = Array.from({ length: C }, (_, c) => z[c * h * w + p]!).filter((v) => v !== -Infinity);
+      const m = Math.max(...zs);
+      const s = zs.reduce((a, v) => a + Math.exp(v - m), 0);
+      return { confidence: 1 / s, entropy: Math.log(s) - zs.reduce((a, v) => a + Math.exp(v - m) * (v - m), 0) / s };
+    };
+    const session = await ort.InferenceSession.create(appendPostProcessing(passThrough(17), { logits: 'z', classes: C }));
+    const r = await session.run({ x: new ort.Tensor('float32', z, [1, C, h, w]) }, [POST.confidence, POST.entropy]);
+    await session.release();
+    const js = statsFromLogits(z, C, h, w);
+    for (let p = 0; p < h * w; p++) {
+      const e = expected(p);
+      for (const [name, got] of [
+        ['graph', { confidence: (r[POST.confidence]!.data as Float32Array)[p]!, entropy: (r[POST.entropy]!.data as Float32Array)[p]! }],
+        ['js', { confidence: js.confidence[p]!, entropy: js.entropy[p]! }],
+      ] as const) {
+        expect(got.confidence, `${name} confidence at ${p}`).toBeCloseTo(e.confidence, 5);
+        expect(got.entropy, `${name} entropy at ${p}`).toBeCloseTo(e.entropy, 5);
+      }
     }
   });
 });
