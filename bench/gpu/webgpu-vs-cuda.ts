@@ -8,7 +8,7 @@
  * Times per frame, rounds alternating, for each model input size with a 1080 x 1920 frame:
  * - service: SegmentationSession.infer, as a run calls it: on a GPU the graph upsamples the
  *   labels to the frame and computes the maps, and labels and maps come back to the CPU;
- *   once per WebGPU variant (float16, preferred layout, validation, and "cpugraph": the
+ *   once per WebGPU variant (float16, with the post-processing too, preferred layout, validation, and "cpugraph": the
  *   graph the CPU gets, labels at the model's resolution, upsampled in JS), to choose defaults;
  * - bare: session.run on the model alone, logits copied back, same provider and options;
  * - torch: eager CUDA on the model alone, and "torch + post": the same work as the service
@@ -47,7 +47,7 @@ const { values } = parseArgs({
     'torch-device': { type: 'string', default: 'cuda' },
     sizes: { type: 'string', default: '256x512,512x1024,1024x2048' },
     frame: { type: 'string', default: '1080x1920' },
-    variants: { type: 'string', default: 'default,fp16,cpugraph,nhwc,nchw,novalidation' },
+    variants: { type: 'string', default: 'default,fp16,fp16post,cpugraph,nhwc,nchw,novalidation' },
     iters: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
     out: { type: 'string' },
@@ -67,9 +67,10 @@ const WEBGPU_VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   novalidation: { executionProviders: [{ name: 'webgpu', validationMode: 'disabled' }] },
   cpugraph: {},
   fp16: {},
+  fp16post: {},
 };
-/** Variants that run the float16 rewrite (main/inference/halfPrecision.ts). */
-const HALF = new Set(['fp16']);
+/** Variants that run the float16 rewrite (main/inference/halfPrecision.ts); fp16post halves the post-processing too. */
+const HALF = new Set(['fp16', 'fp16post']);
 
 async function main(): Promise<void> {
   const bytes = readFileSync(resolve(values.model));
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
       await torch.server.ask({ ...post, half: true, n: 10 });
       for (const { provider, variant } of configs) {
         const providers = providerService(provider, variant);
-        const service = await SegmentationSession.open(bytes, card, providers, 'segnet.onnx', variant === 'cpugraph' ? { labelsAt: 'model' } : {});
+        const service = await SegmentationSession.open(bytes, card, providers, 'segnet.onnx', variant === 'cpugraph' ? { labelsAt: 'model' } : { halfPost: variant === 'fp16post' });
         if (service.provider !== provider) {
           console.log(`${size} ${provider} ${variant}: skipped, the session opened on ${service.provider}`);
           await service.dispose();

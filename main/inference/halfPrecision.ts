@@ -4,20 +4,21 @@ import { DataType, fields, Writer, type Field } from './onnxProto';
  * A float32 model rewritten to compute in float16, for GPU providers (WebGPU's shader-f16, CUDA's
  * tensor cores): weights and float constants become float16, a Cast to float16 follows each float
  * input and a Cast back to float32 precedes each float output, so callers and the graph
- * appended after it (postGraph) still see float32. Like the other rewrites here it copies every
+ * appended after it (postGraph) still see float32 (-inf saturated: see below). Like the other rewrites here it copies every
  * field it has no reason to touch.
  *
  * What must stay float32 does: Resize's and Upsample's scales, and shape arithmetic, i.e.
- * everything computed from a Cast to float32 (exporters cast shapes to float to scale them,
+ * every float computed from a Cast to float32 (exporters cast shapes to float to scale them,
  * and float16 has integers exact only to 2048). Refuses (throws) what it cannot convert safely:
  * other op domains, subgraphs, external or sparse weights, ops that make floats from a dtype
  * attribute, and Constant's value_float(s). A graph that mixes the two kinds in one op is not
  * refused here: ORT rejects it at load, and the caller then runs the float32 model.
  */
 export function toHalfPrecision(model: Uint8Array): Uint8Array {
-  const graphField = [...fields(model, 0, model.length)].find((f) => f.field === 7 && f.wire === 2);
-  if (!graphField) throw new Error('no graph');
-  const g = readGraph(model, graphField);
+  // Protobuf merges repeated graph fields (onnxProto's extendModel writes them): read and write them as one.
+  const graphFields = [...fields(model, 0, model.length)].filter((f) => f.field === 7 && f.wire === 2);
+  if (graphFields.length === 0) throw new Error('no graph');
+  const g = readGraph(model, graphFields);
   const region = regionOf(g);
   const keep32 = float32Constants(g, region);
   const graphInputs = new Set(g.inputs.map((i) => i.name));
@@ -46,7 +47,7 @@ export function toHalfPrecision(model: Uint8Array): Uint8Array {
     );
   const out = new Writer();
   for (const [from, to] of castIn) cast(out, from, to, DataType.FLOAT16);
-  for (const f of fields(model, graphField.start, graphField.end)) {
+  for (const f of graphFields.flatMap((gf) => [...fields(model, gf.start, gf.end)])) {
     const bytes = model.subarray(f.start, f.end);
     if (f.field === 1 && f.wire === 2) out.message(1, (n) => writeNode(n, model, f, rename, keep32));
     else if (f.field === 5 && f.wire === 2) out.message(5, (t) => writeTensor(t, model, f, !keep32.has(tensorName(model, f))));
@@ -56,10 +57,19 @@ export function toHalfPrecision(model: Uint8Array): Uint8Array {
     } else if (f.field === 13) continue; // value_info: float types that are float16 now; ORT infers them
     else out.copy(f.field, f.wire, f.value, bytes);
   }
-  for (const [from, to] of castOut) cast(out, from, to, DataType.FLOAT);
+  // -inf, the log of a probability float16 rounds to 0, saturates at float16's lowest value, so
+  // what reads the outputs never meets 0 * -inf (NaN in softmax statistics and bilinear resizes);
+  // +inf is left alone, as overflow that the first-frame check (SegmentationSession) should see.
+  if (castOut.length > 0) {
+    out.message(5, (t) => t.varint(2, DataType.FLOAT16).string(8, 's2r_f16_lowest').bytes(9, new Uint8Array(new Uint16Array([0xfbff]).buffer)));
+  }
+  for (const [from, to] of castOut) {
+    out.message(1, (n) => n.string(1, from).string(1, 's2r_f16_lowest').string(2, `${from}_sat`).string(3, `s2r_sat_${to}`).string(4, 'Max'));
+    cast(out, `${from}_sat`, to, DataType.FLOAT);
+  }
   const head = new Writer();
   for (const f of fields(model, 0, model.length)) {
-    if (f === graphField || (f.field === 7 && f.wire === 2)) continue;
+    if (f.field === 7 && f.wire === 2) continue;
     head.copy(f.field, f.wire, f.value, model.subarray(f.start, f.end));
   }
   return head.bytes(7, out.finish()).finish();
@@ -90,9 +100,9 @@ const decoder = new TextDecoder();
 const text = (buf: Uint8Array, f: Field) => decoder.decode(buf.subarray(f.start, f.end));
 const children = (buf: Uint8Array, f: Field) => [...fields(buf, f.start, f.end)];
 
-function readGraph(buf: Uint8Array, graph: Field): GraphInfo {
+function readGraph(buf: Uint8Array, graphs: readonly Field[]): GraphInfo {
   const g: GraphInfo = { nodes: [], initializers: new Map(), inputs: [], outputs: [] };
-  for (const f of fields(buf, graph.start, graph.end)) {
+  for (const f of graphs.flatMap((graph) => [...fields(buf, graph.start, graph.end)])) {
     if (f.wire !== 2) continue;
     if (f.field === 1) g.nodes.push(readNode(buf, f));
     else if (f.field === 5) {
@@ -136,11 +146,16 @@ function readNode(buf: Uint8Array, f: Field): NodeInfo {
 function regionOf(g: GraphInfo): Set<string> {
   const region = new Set<string>();
   for (const n of g.nodes) {
+    if (NO_FLOAT_OUTPUT.has(n.op)) continue;
     const inRegion = n.op === 'Cast' ? n.castTo === DataType.FLOAT : n.inputs.some((i) => region.has(i));
-    if (inRegion) for (const o of n.outputs) region.add(o);
+    // TopK's second output is its indices.
+    if (inRegion) for (const o of n.op === 'TopK' ? n.outputs.slice(0, 1) : n.outputs) region.add(o);
   }
   return region;
 }
+
+/** Ops whose outputs are shapes, indices or booleans whatever their inputs: the float32 region ends there. */
+const NO_FLOAT_OUTPUT = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not', 'IsNaN', 'IsInf']);
 
 /** Float constants (weights, Constant and ConstantOfShape values) read by the float32 region or at a float32-only input. */
 function float32Constants(g: GraphInfo, region: Set<string>): Set<string> {

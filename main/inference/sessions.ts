@@ -76,10 +76,18 @@ export class SegmentationSession {
     providers: ProviderService,
     label: string,
     /**
-     * `labelsAt` overrides where the provider's graph puts the labels, and `precision` the GPU
-     * precision setting, on the CPU too (for benchmarks and tests).
+     * `labelsAt` overrides where the provider's graph puts the labels, `precision` the GPU
+     * precision setting, on the CPU too, and `halfPost` halves the post-processing with the model
+     * (for benchmarks and tests: the frame-sized resize then moves half the bytes).
      */
-    options: { post?: PostMode; discriminatorInput?: DiscriminatorInput | null; labelsAt?: 'model' | 'frame'; discriminator?: MergedDiscriminator | null; precision?: GpuPrecision } = {},
+    options: {
+      post?: PostMode;
+      discriminatorInput?: DiscriminatorInput | null;
+      labelsAt?: 'model' | 'frame';
+      discriminator?: MergedDiscriminator | null;
+      precision?: GpuPrecision;
+      halfPost?: boolean;
+    } = {},
   ): Promise<SegmentationSession> {
     const opset = defaultOpset(bytes) ?? 0;
     const mode: PostMode = options.post ?? (opset >= MIN_POST_OPSET ? 'graph' : 'js');
@@ -112,7 +120,8 @@ export class SegmentationSession {
       if ((provider === 'cpu' && !options.precision) || !half) return full.bytes;
       try {
         // Both merge the discriminator alike: halving keeps the opset, all the merge checks.
-        return [{ bytes: withPost(toHalfPrecision(bytes), provider), precision: 'fp16' }, full];
+        const halved = options.halfPost ? toHalfPrecision(full.bytes) : withPost(toHalfPrecision(bytes), provider);
+        return [{ bytes: halved, precision: 'fp16' }, full];
       } catch (err) {
         // A graph the rewrite refuses (see toHalfPrecision) runs in float32, and the report says why.
         return [{ ...full, note: `runs fp32: no float16 rewrite (${(err as Error).message})` }];
@@ -134,7 +143,7 @@ export class SegmentationSession {
     let same = 0;
     for (let i = 0; i < full.labels.length; i++) same += out.labels[i] === full.labels[i] ? 1 : 0;
     const agreement = same / full.labels.length;
-    const finite = out.confidence.every(Number.isFinite);
+    const finite = out.confidence.every(Number.isFinite) && out.entropy.every(Number.isFinite);
     if (finite && agreement >= MIN_HALF_AGREEMENT) {
       await twin.release();
       return out;

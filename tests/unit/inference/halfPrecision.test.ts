@@ -127,6 +127,16 @@ describe('toHalfPrecision', () => {
     expect([...(b.size_f!.data as Float32Array)]).toEqual([3, 5]); // float32 all the way: exact
   });
 
+  it('reads a model whose graph comes in parts (extendModel appends them) as one graph', async () => {
+    const extended = appendPostProcessing(readFileSync(model('tiny_seg.onnx')), { logits: 'logits', classes: 19, opset: 17 });
+    const s = await cpu(toHalfPrecision(extended));
+    expect(s.outputNames).toEqual(expect.arrayContaining([POST.labels, POST.confidence, POST.entropy]));
+    const r = await s.run({ input: new ort.Tensor('float32', new Float32Array(3 * 128 * 256).fill(0.5), [1, 3, 128, 256]) }, [POST.labels, POST.confidence]);
+    expect(r[POST.confidence]!.type).toBe('float32');
+    expect((r[POST.confidence]!.data as Float32Array).every(Number.isFinite)).toBe(true);
+    await s.release();
+  });
+
   it('refuses what it cannot convert safely, naming it', () => {
     const x = { name: 'x', type: DataType.FLOAT, shape: [1] } as const;
     const withNode = (node: Parameters<typeof buildModel>[0]['nodes'][number]) => buildModel({ inputs: [x], outputs: [{ ...x, name: 'y' }], nodes: [node] });

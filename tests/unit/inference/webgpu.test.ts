@@ -26,7 +26,7 @@ interface ChildReport {
   outcome: { processed: number; failed: number; providers: string[] };
   report: { active: string | null; attempts: { provider: string; ok: boolean; reason: string | null }[] };
   graphs: Record<string, { toHost: number; fromHost: number }>;
-  fp16: Record<string, { provider: string; precision: string; agreement: number; copies: number }>;
+  fp16: Record<string, { provider: string; precision: string; agreement: number; copies: number; finite: boolean; minusInf: number }>;
   fallback: { opened: string; after: string; reason: string | null };
 }
 
@@ -104,7 +104,8 @@ describe.skipIf(missing !== null)(`WebGPU on a software Vulkan driver${missing ?
 
   it('runs float16 on WebGPU when asked: the masks of float32 at 99.5% of pixels or more on our model, no copies', () => {
     for (const [key, r] of Object.entries(child.fp16)) {
-      expect(r, key).toMatchObject({ provider: 'webgpu', precision: 'fp16', copies: 0 });
+      // finite: the shipped model's log-probabilities reach -inf in float16 (saturated by toHalfPrecision).
+      expect(r, key).toMatchObject({ provider: 'webgpu', precision: 'fp16', copies: 0, finite: true, minusInf: 0 });
       // The test models have random weights, so their classes are closer together than a trained model's.
       expect(r.agreement, key).toBeGreaterThanOrEqual(key === 'shipped-adapted' ? 0.995 : 0.99);
     }

@@ -60,7 +60,7 @@ for (const m of svc.models.list().filter((x) => x.role !== 'discriminator')) {
 // Float16 on the GPU: each segmentation model on a real frame, against float32 on the CPU.
 const half = new ProviderService({ settings: new SettingsStore(home!), probe: new ProviderProbe({ cacheDir: home! }), threads: 1, pinOverride: 'webgpu', precisionOverride: 'fp16' });
 const full = new ProviderService({ settings: new SettingsStore(home!), probe: new ProviderProbe({ cacheDir: home! }), threads: 1, pinOverride: 'cpu' });
-const fp16: Record<string, { provider: string; precision: string; agreement: number; copies: number }> = {};
+const fp16: Record<string, { provider: string; precision: string; agreement: number; copies: number; finite: boolean; minusInf: number }> = {};
 const shipped = join(REPO, 'native-models', 'models', 'adapted.onnx');
 const cases = [...svc.models.list().filter((x) => x.role !== 'discriminator').map((m) => ({ key: String(m.id), path: m.path, card: m.card })), { key: 'shipped-adapted', path: shipped, card: (await svc.models.inspect(shipped)).card }];
 for (const c of cases) {
@@ -72,11 +72,16 @@ for (const c of cases) {
   const ref = await SegmentationSession.open(bytes, c.card, full, 'cpu', { labelsAt: 'frame' });
   const [a, b] = [await gpu.infer(data, frame), await ref.infer(data, frame)];
   const same = a.labels.reduce((n, v, i) => n + (v === b.labels[i] ? 1 : 0), 0);
+  // The bare float16 model: its outputs must hold no -inf (toHalfPrecision saturates them).
+  const bare = await ort.InferenceSession.create(toHalfPrecision(bytes), sessionOptions('webgpu', 1));
+  const z = (await bare.run({ [c.card.inputName!]: new ort.Tensor('float32', data, [1, 3, height, width]) }))[c.card.outputName!]!.data as Float32Array;
+  await bare.release();
   const saved = join(home!, `optimized-${c.key}-fp16.onnx`);
   const opt = await ort.InferenceSession.create(appendPostProcessing(toHalfPrecision(bytes), { logits: c.card.outputName!, classes: c.card.classNames.length, labelsAt: 'frame', opset: defaultOpset(bytes) ?? 13 }), { ...sessionOptions('webgpu', 1), optimizedModelFilePath: saved });
   await opt.release();
   const text = readFileSync(saved).toString('latin1');
-  fp16[c.key] = { provider: gpu.provider, precision: gpu.precision, agreement: same / b.labels.length, copies: text.split('Memcpy').length - 1 };
+  const finite = [...a.confidence, ...a.entropy].every(Number.isFinite);
+  fp16[c.key] = { provider: gpu.provider, precision: gpu.precision, agreement: same / b.labels.length, copies: text.split('Memcpy').length - 1, finite, minusInf: z.filter((v) => v === -Infinity).length };
   await Promise.all([gpu.dispose(), ref.dispose()]);
 }
 // Float16 arithmetic for real: logits of (c + 1) * 3000 * (sum of channels) overflow it (65504).
