@@ -67,6 +67,15 @@ describe('batch runs resume after the process is killed', () => {
     }
   };
 
+  it('refuses an unknown --precision before touching the project, naming the ones it takes', async () => {
+    const before = rows();
+    const cli = startCli(['--project', projectDir, '--dataset', 'frames', '--models', model('tiny_seg.onnx'), '--precision', 'fp64']);
+    const { code } = await cli.done;
+    expect(code).not.toBe(0);
+    expect(cli.stderr()).toContain('--precision must be one of fp32, fp16');
+    expect(rows()).toEqual(before);
+  });
+
   it('SIGKILL mid-run, then the same command: no frame done twice, none lost', async () => {
     const args = ['--project', projectDir, '--dataset', 'dashcam', '--models', `${model('tiny_seg.onnx')},${model('tiny_seg_b.onnx')}`, '--home', join(tmp.path, 'home')];
     const first = startCli(args, (lines, kill) => {
