@@ -79,7 +79,7 @@ export class ProviderService {
     return this.report();
   }
 
-  /** Applies to sessions opened from now on (ModelService closes the open ones). */
+  /** Applies to sessions opened from now on (ModelService closes the others when the next run opens its own). */
   async setGpuPrecision(precision: GpuPrecision): Promise<ProviderReport> {
     this.options.settings.set(SETTINGS_KEY, { ...this.saved(), gpuPrecision: precision });
     return this.report();

@@ -96,6 +96,7 @@ describe.skipIf(missing !== null)(`WebGPU on a software Vulkan driver${missing ?
       expect(child.graphs[`${m.id}:frame`], m.name).toEqual({ toHost: 0, fromHost: 0 });
       // With the discriminator merged in, its input (all the softmax) stays on the GPU too.
       expect(child.graphs[`${m.id}:frame+disc`], m.name).toEqual({ toHost: 0, fromHost: 0 });
+      expect(child.graphs[`${m.id}:fp16+disc`], m.name).toEqual({ toHost: 0, fromHost: 0 });
       // The check can fail: the CPU's graph on WebGPU has uint8/int64 steps and NonZero, which go to the CPU.
       const cpuGraph = child.graphs[`${m.id}:model`]!;
       expect(cpuGraph.toHost + cpuGraph.fromHost, m.name).toBeGreaterThan(0);

@@ -40,9 +40,10 @@ const disc = svc.models.list().find((x) => x.role === 'discriminator');
 for (const m of svc.models.list().filter((x) => x.role !== 'discriminator')) {
   const bytes = readFileSync(m.path);
   const { height, width } = m.card.inputSize;
-  for (const where of [labelsAt('webgpu'), 'model', 'frame+disc'] as const) {
-    const withDisc = where === 'frame+disc' && disc;
-    const graph = appendPostProcessing(bytes, {
+  for (const where of [labelsAt('webgpu'), 'model', 'frame+disc', 'fp16+disc'] as const) {
+    const withDisc = where.endsWith('+disc') && disc;
+    // fp16+disc: the feeder in float16, as the GPU precision setting makes it, the discriminator in float32.
+    const graph = appendPostProcessing(where === 'fp16+disc' ? toHalfPrecision(bytes) : bytes, {
       logits: m.card.outputName!,
       classes: m.card.classNames.length,
       stride: withDisc ? 1 : mapStride(height, width),
