@@ -64,7 +64,10 @@ def main():
     x = x_host.to(device)
     half_model = None
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    print(json.dumps({"ready": True, "torch": torch.__version__, "device": device}), flush=True)
+    # cuDNN may run float32 convolutions as TF32 (10-bit mantissa, like float16's) on Ampere and
+    # later: reported so a float16 comparison can say what it was against.
+    tf32 = bool(torch.backends.cudnn.allow_tf32) if device == "cuda" else False
+    print(json.dumps({"ready": True, "torch": torch.__version__, "device": device, "cudnn_tf32": tf32}), flush=True)
     with torch.inference_mode():
         for line in sys.stdin:
             cmd = json.loads(line)

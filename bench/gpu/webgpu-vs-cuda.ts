@@ -154,7 +154,7 @@ async function main(): Promise<void> {
             variant,
             provider: service.provider,
             precision: service.precision,
-            torch: `${torch.info.torch} on ${torch.info.device}`,
+            torch: `${torch.info.torch} on ${torch.info.device}${(torch.info as { cudnn_tf32?: boolean }).cudnn_tf32 ? ' (cuDNN TF32 allowed)' : ''}`,
             maxAbsDiff: diff,
             serviceMs: median(s),
             bareMs: median(b),
