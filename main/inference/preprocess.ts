@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../common/errors';
 import { exceedsPixelLimit, MAX_IMAGE_PIXELS, tooLargeMessage } from '../datasets/imageLimits';
@@ -24,10 +25,19 @@ export interface DecodedFrame {
  * No EXIF rotation, alpha dropped; skipped when the size already matches.
  */
 export async function decodeFrame(path: string, inputHeight: number, inputWidth: number): Promise<DecodedFrame> {
+  // Read once and decoded from memory: libvips opening the file itself, for the header and again
+  // for the pixels, cost ~1 CPU-ms more a 1024x512 JPEG (bench/README.md §2). Read synchronously:
+  // an async read is four event-loop turns, each waiting out a session.run on the main thread.
+  let file: Buffer;
+  try {
+    file = readFileSync(path);
+  } catch (err) {
+    throw new AppError('BAD_DATASET', `${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let meta: Metadata;
   try {
     // Header only: the size check below gives the reason in our words rather than libvips'.
-    meta = await sharp(path, { limitInputPixels: false }).metadata();
+    meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new AppError('BAD_DATASET', `${path}: not a readable image (${(err as Error).message})`);
   }
@@ -35,7 +45,7 @@ export async function decodeFrame(path: string, inputHeight: number, inputWidth:
   const height = meta.height ?? 0;
   // The header alone tells; refusing here keeps a decompression bomb from being allocated.
   if (exceedsPixelLimit(width, height)) throw new AppError('BAD_DATASET', `${path}: ${tooLargeMessage(width, height)}`);
-  const { data, info } = await sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS })
+  const { data, info } = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS })
     .removeAlpha()
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })

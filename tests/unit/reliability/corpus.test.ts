@@ -96,6 +96,12 @@ describe('the bad-input corpus', () => {
       await expect(decodeFrame(join(tmp.path, 'bad', rel), 64, 128), rel).rejects.toThrow(/\d+x\d+ is \d+ megapixels, more than the 67 megapixels this app decodes/);
     }
     await expect(h.backend.media.get(`frame/${bomb('images/labelbomb.png')}/label`)).rejects.toThrow(/labelbomb\.png|100000x100000/);
+    // A frame that vanished after its scan, and one that is not an image, are named with the cause.
+    const gone = join(tmp.path, 'bad', 'images', 'gone.jpg');
+    await expect(decodeFrame(gone, 64, 128)).rejects.toThrow(`${gone}: cannot be read (ENOENT)`);
+    const notes = join(tmp.path, 'not-an-image.jpg');
+    writeFileSync(notes, 'just text');
+    await expect(decodeFrame(notes, 64, 128)).rejects.toThrow(`${notes}: not a readable image`);
   });
 
   it('each bad dataset folder, model and project is refused with a typed error naming it', async () => {
