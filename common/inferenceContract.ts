@@ -77,6 +77,15 @@ export const InferenceRunSummary = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
+  datasetName: z.string(),
+  /** In modelIds' order. */
+  modelNames: z.array(z.string()),
+  /** Frames this run committed outputs for (frames an earlier run did are skipped, not counted). */
+  framesWritten: z.number().int().nonnegative(),
+  /** Validated frames in the folder now. */
+  framesInFolder: z.number().int().nonnegative(),
+  /** From this run's first commit to its last; null before its second frame. */
+  framesPerSecond: z.number().nonnegative().nullable(),
 });
 export type InferenceRunSummary = z.infer<typeof InferenceRunSummary>;
 

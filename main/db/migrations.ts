@@ -188,6 +188,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    description: 'each run counts the frames it wrote and when it wrote its first and last, for the run list',
+    sql: `
+      ALTER TABLE runs ADD COLUMN frames_written INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE runs ADD COLUMN first_commit_at TEXT;
+      ALTER TABLE runs ADD COLUMN last_commit_at TEXT;
+      -- One pass over predictions (which has no run_id index), not one per run.
+      WITH written AS (
+        SELECT run_id, COUNT(DISTINCT frame_id) AS n, MIN(created_at) AS first, MAX(created_at) AS last
+        FROM predictions WHERE run_id IS NOT NULL GROUP BY run_id
+      )
+      UPDATE runs SET frames_written = written.n, first_commit_at = written.first, last_commit_at = written.last
+      FROM written WHERE written.run_id = runs.id;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

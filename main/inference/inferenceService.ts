@@ -8,7 +8,7 @@ import { predictionPaths, readGreyPng, writeGreyPng } from './frameOutputs';
 import type { ModelRecord, ModelService } from './modelService';
 import { disagreement, mean, quantize, resizeMap, upsampleLabels } from './postprocess';
 import { FramePreparer, preparerParallelism } from './framePrep';
-import { RunStore, sqlFrameSource, type FrameRef, type FrameSource, type PredictionRow, type RunRecord } from './runStore';
+import { RunStore, sqlFrameSource, type FrameRef, type FrameSource, type PredictionRow, type RunOverview, type RunRecord } from './runStore';
 import type { DiscriminatorSession, SegmentationSession } from './sessions';
 
 export interface RunOutcome {
@@ -131,8 +131,8 @@ export class InferenceService {
     return ids;
   }
 
-  runs(): RunRecord[] {
-    return this.store.list();
+  runs(): RunOverview[] {
+    return this.store.overviews();
   }
 
   run(id: number): RunRecord {

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { InferenceRunSummary, ModelInspection as InspectionReply, ModelSummary } from '../../common/inferenceContract';
 import type { ModelInspection } from './modelInspector';
 import type { ModelRecord } from './modelService';
-import type { RunRecord } from './runStore';
+import type { RunOverview } from './runStore';
 
 /** Service records → the contract's reply shapes (kept here so handlers stay one line each). */
 export function modelSummary(m: ModelRecord): ModelSummary {
@@ -42,6 +42,6 @@ export function inspectionReply(i: ModelInspection): InspectionReply {
   };
 }
 
-export function runSummary(r: RunRecord): InferenceRunSummary {
-  return { ...r, modelIds: [...r.modelIds] };
+export function runSummary(r: RunOverview): InferenceRunSummary {
+  return { ...r, modelIds: [...r.modelIds], modelNames: [...r.modelNames] };
 }

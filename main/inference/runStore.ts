@@ -16,6 +16,15 @@ export interface RunRecord {
   readonly modelIds: readonly number[];
 }
 
+/** A run as the Models view lists it: what it ran over, and how far and fast it got. */
+export interface RunOverview extends RunRecord {
+  readonly datasetName: string;
+  readonly modelNames: readonly string[];
+  readonly framesWritten: number;
+  readonly framesInFolder: number;
+  readonly framesPerSecond: number | null;
+}
+
 export interface FrameRef {
   readonly id: number;
   readonly path: string;
@@ -81,6 +90,34 @@ export class RunStore {
 
   list(limit = 50): RunRecord[] {
     return (this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit) as RunRow[]).map((r) => this.toRecord(r));
+  }
+
+  /** The latest runs with their folder, model names, frames written and speed. */
+  overviews(limit = 50): RunOverview[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, d.name AS dataset_name, r.frames_written,
+           (julianday(r.last_commit_at) - julianday(r.first_commit_at)) * 86400 AS seconds
+         FROM runs r JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC LIMIT ?`,
+      )
+      .all(limit) as { id: number; dataset_name: string; frames_written: number; seconds: number | null }[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const inFolder = this.db.prepare("SELECT COUNT(*) FROM frames WHERE dataset_id = ? AND status != 'bad_image'").pluck();
+    const names = this.db.prepare('SELECT m.name FROM run_models r JOIN models m ON m.id = r.model_id WHERE r.run_id = ? ORDER BY m.id').pluck();
+    const folders = new Map<number, number>();
+    return this.list(limit).map((run) => {
+      const row = byId.get(run.id)!;
+      if (!folders.has(run.datasetId)) folders.set(run.datasetId, inFolder.get(run.datasetId) as number);
+      return {
+        ...run,
+        datasetName: row.dataset_name,
+        modelNames: names.all(run.id) as string[],
+        framesWritten: row.frames_written,
+        framesInFolder: folders.get(run.datasetId)!,
+        // n commits span n - 1 gaps between frames.
+        framesPerSecond: row.frames_written > 1 && row.seconds ? (row.frames_written - 1) / row.seconds : null,
+      };
+    });
   }
 
   /** An unfinished run over exactly these models and dataset, for the command line to resume. */
@@ -150,6 +187,15 @@ export class RunStore {
       );
       for (const p of c.predictions) {
         inserted += put.run(p.frameId, p.modelId, p.runId, p.maskPath, p.confidencePath, p.entropyPath, JSON.stringify(p.histogram), p.meanEntropy, p.meanConfidence).changes;
+      }
+      if (inserted > 0) {
+        // Counted here rather than from predictions when listed: one run can hold 100,000 frames.
+        this.db
+          .prepare(
+            `UPDATE runs SET frames_written = frames_written + 1, last_commit_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+               first_commit_at = COALESCE(first_commit_at, strftime('%Y-%m-%dT%H:%M:%fZ','now')) WHERE id = ?`,
+          )
+          .run(c.predictions[0]!.runId);
       }
       if (c.disagreement !== undefined || c.syntheticScore !== undefined) {
         this.db

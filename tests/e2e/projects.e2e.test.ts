@@ -24,6 +24,28 @@ describe('browser mode: projects survive a restart', () => {
     await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('Demo');
   });
 
+  it("lists the demo's runs with folder, models, frames and speed, and a rerun from the Models view writes no frame again", async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Models' }).click();
+    const rows = page.getByTestId('runs').locator('tbody tr');
+    const cells = async (col: string) => rows.locator(`td[data-col="${col}"]`).allTextContents();
+    // The demo queues one run per folder on first open; the table refreshes as their jobs move.
+    await expect.poll(() => cells('status'), { timeout: 180_000 }).toEqual(['done', 'done']);
+    expect(await cells('frames')).toEqual(['24 of 24 in the folder', '24 of 24 in the folder']);
+    for (const speed of await cells('speed')) expect(speed).toMatch(/^\d+\.\d frames\/s$/);
+    const first = await rows.first().locator('td').allTextContents();
+    expect(first.slice(2, 3)).toEqual(['source_only, adapted, oracle, discriminator']);
+
+    await page.getByLabel('Dataset to run on').selectOption({ index: 0 });
+    await page.getByRole('checkbox', { name: 'source_only' }).check();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
+    await expect.poll(() => cells('status'), { timeout: 60_000 }).toEqual(['done', 'done', 'done']);
+    const rerun = await rows.first().locator('td').allTextContents();
+    expect(rerun.slice(2, 5)).toEqual(['source_only, discriminator', '0 of 24 in the folder', '—']);
+    expect(browser.consoleErrors).toEqual([]);
+  });
+
   it('creates a project through the UI, restarts the server, and finds it again', async () => {
     const { page } = browser;
     await page.getByRole('button', { name: 'Projects' }).click();

@@ -3,6 +3,7 @@ import type { ModelInspection, ModelSummary, InferenceRunSummary } from '../../.
 import { api } from '../client/backend';
 import { run } from '../store/actions';
 import { store, useAppState } from '../store/store';
+import { RunList } from './models/RunList';
 
 type Pin = 'auto' | 'cuda' | 'webgpu' | 'cpu';
 type Role = ModelSummary['role'];
@@ -205,15 +206,7 @@ export function ModelsView(): React.JSX.Element {
       <ImportPanel onImported={refresh} />
       <section className="panel">
         <h3>Runs</h3>
-        <ul className="runs" data-testid="runs">
-          {runs.map((r) => (
-            <li key={r.id}>
-              Run {r.id}: dataset {r.datasetId}, models {r.modelIds.join(', ')} — {r.status}
-              {r.provider ? ` on ${r.provider}` : ''}
-              {r.error ? `: ${r.error}` : ''}
-            </li>
-          ))}
-        </ul>
+        <RunList runs={runs} />
       </section>
     </div>
   );

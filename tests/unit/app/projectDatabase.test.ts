@@ -52,6 +52,29 @@ describe('project database', () => {
     backup.close();
   });
 
+  it('counts the frames each earlier run wrote, and its first and last commit, when upgrading to version 6', () => {
+    const file = join(dir.path, 'v5.sqlite');
+    const v5 = openProjectDatabase(file, { targetVersion: 5 });
+    v5.exec(`
+      INSERT INTO datasets (name, role, root, format) VALUES ('cam', 'dashcam', '/data/cam', 'folder');
+      INSERT INTO frames (dataset_id, rel_path, size_bytes, mtime_ms) VALUES (1, 'a.jpg', 1, 1), (1, 'b.jpg', 1, 1), (1, 'c.jpg', 1, 1);
+      INSERT INTO models (name, role, path, sha256, card_json) VALUES ('m1', 'source_only', '/m1.onnx', 'x', '{}'), ('m2', 'adapted', '/m2.onnx', 'y', '{}');
+      INSERT INTO runs (dataset_id, status) VALUES (1, 'done'), (1, 'done'), (1, 'cancelled');
+      INSERT INTO predictions (frame_id, model_id, run_id, mask_path, class_histogram, created_at) VALUES
+        (1, 1, 1, 'p', '[]', '2026-12-01T10:00:00.000Z'), (1, 2, 1, 'p', '[]', '2026-12-01T10:00:00.000Z'),
+        (2, 1, 1, 'p', '[]', '2026-12-01T10:00:02.000Z'), (2, 2, 1, 'p', '[]', '2026-12-01T10:00:02.500Z'),
+        (3, 1, 2, 'p', '[]', '2026-12-01T11:00:00.000Z');
+    `);
+    v5.close();
+    const db = openProjectDatabase(file);
+    expect(db.prepare('SELECT id, frames_written, first_commit_at, last_commit_at FROM runs ORDER BY id').all()).toEqual([
+      { id: 1, frames_written: 2, first_commit_at: '2026-12-01T10:00:00.000Z', last_commit_at: '2026-12-01T10:00:02.500Z' },
+      { id: 2, frames_written: 1, first_commit_at: '2026-12-01T11:00:00.000Z', last_commit_at: '2026-12-01T11:00:00.000Z' },
+      { id: 3, frames_written: 0, first_commit_at: null, last_commit_at: null },
+    ]);
+    db.close();
+  });
+
   it('does not back up a brand-new database', () => {
     openProjectDatabase(join(dir.path, 'new.sqlite')).close();
     expect(readdirSync(dir.path).filter((f) => f.endsWith('.bak'))).toEqual([]);

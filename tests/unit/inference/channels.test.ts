@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InferenceRunSummary } from '../../../common/inferenceContract';
 import { createBackend, type Backend } from '../../../main/app/composition';
 import { makeTempDir } from '../../helpers/tempDir';
 import { model, writeFrame } from './helpers';
@@ -58,8 +59,14 @@ describe('inference channels through the backend', () => {
     await backend.projects.require().scope.jobs.idle();
     const jobs = await value<{ id: number; status: string; done: number; total: number }[]>('jobs:list');
     expect(jobs.find((j) => j.id === jobId)).toMatchObject({ status: 'done', done: 3, total: 3 });
-    const runs = await value<{ id: number; status: string; provider: string }[]>('inference:runs');
-    expect(runs[0]).toMatchObject({ id: runId, status: 'done', provider: 'cpu' });
+    const runs = await value<InferenceRunSummary[]>('inference:runs');
+    expect(runs[0]).toMatchObject({ id: runId, status: 'done', provider: 'cpu', datasetName: 'cam', framesWritten: 3, framesInFolder: 3 });
+    expect(runs[0]!.modelNames).toEqual([(await value<{ name: string }[]>('models:list'))[0]!.name]);
+    expect(runs[0]!.framesPerSecond).toBeGreaterThan(0);
+    // A second run over the same frames skips them all: it wrote none, so it has no speed.
+    const again = await value<{ runId: number }>('inference:run', { datasetId: dataset.id, modelIds: [m.id] });
+    await backend.projects.require().scope.jobs.idle();
+    expect((await value<InferenceRunSummary[]>('inference:runs'))[0]).toMatchObject({ id: again.runId, status: 'done', framesWritten: 0, framesInFolder: 3, framesPerSecond: null });
 
     const frames = await value<{ frames: { id: number }[] }>('dataset:frames', { datasetId: dataset.id, offset: 0, limit: 10 });
     const media = await backend.media.get(`prediction/${frames.frames[0]!.id}/${m.id}/mask`);

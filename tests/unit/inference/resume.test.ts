@@ -103,6 +103,13 @@ describe('batch runs resume after the process is killed', () => {
     expect(final).toHaveLength(FRAMES * 2);
     // Rows committed before the kill were never rewritten.
     for (const before of afterKill) expect(final.find((r) => r.frame_id === before.frame_id && r.model_id === before.model_id)).toEqual(before);
+    // The second command resumed the killed run, whose count of frames written is each frame once.
+    const p = openTestProject(projectDir);
+    try {
+      expect(p.db.prepare('SELECT COUNT(*) AS runs, SUM(frames_written) AS written FROM runs').get()).toEqual({ runs: 1, written: FRAMES });
+    } finally {
+      p.db.close();
+    }
   }, 120_000);
 
   it('a queued job is cancelled through its AbortSignal, then resumes where it stopped', async () => {

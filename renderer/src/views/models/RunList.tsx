@@ -1,0 +1,46 @@
+import type { InferenceRunSummary } from '../../../../common/inferenceContract';
+
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+
+/** Frames that already had the run's outputs (from an earlier run) are skipped, so a resumed run writes fewer. */
+const framesCell = (r: InferenceRunSummary) => `${r.framesWritten} of ${r.framesInFolder} in the folder`;
+
+/** The project's latest runs, newest first: folder, models, frames, speed and where they ran. */
+export function RunList({ runs }: { runs: readonly InferenceRunSummary[] }): React.JSX.Element {
+  if (runs.length === 0) return <p className="muted">No runs yet.</p>;
+  return (
+    <table className="models" data-testid="runs">
+      <thead>
+        <tr>
+          <th>Run</th>
+          <th>Folder</th>
+          <th>Models</th>
+          <th>Frames written</th>
+          <th>Speed</th>
+          <th>Provider</th>
+          <th>Status</th>
+          <th>Started</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => (
+          <tr key={r.id} data-run={r.id}>
+            <td>{r.id}</td>
+            <td>{r.datasetName}</td>
+            <td>{r.modelNames.join(', ')}</td>
+            <td data-col="frames" title="frames that already had these models’ outputs are skipped, not written again">
+              {framesCell(r)}
+            </td>
+            <td data-col="speed" title="from the run’s first frame written to its last, pauses included">{r.framesPerSecond === null ? '—' : `${r.framesPerSecond.toFixed(1)} frames/s`}</td>
+            <td>{r.provider ?? '—'}</td>
+            <td data-col="status" title={r.error ?? undefined}>
+              {r.status}
+              {r.error ? `: ${r.error}` : ''}
+            </td>
+            <td title={r.finishedAt ? `finished ${when(r.finishedAt)}` : undefined}>{when(r.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
