@@ -84,7 +84,7 @@ export const InferenceRunSummary = z.object({
   framesWritten: z.number().int().nonnegative(),
   /** Validated frames in the folder now. */
   framesInFolder: z.number().int().nonnegative(),
-  /** From this run's first commit to its last; null before its second frame. */
+  /** Frames over the time between their commits (start-up and pauses left out); null before a second frame. */
   framesPerSecond: z.number().nonnegative().nullable(),
 });
 export type InferenceRunSummary = z.infer<typeof InferenceRunSummary>;

@@ -190,17 +190,20 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    description: 'each run counts the frames it wrote and when it wrote its first and last, for the run list',
+    description: 'each run counts the frames it wrote and the time between its commits, for the run list',
     sql: `
       ALTER TABLE runs ADD COLUMN frames_written INTEGER NOT NULL DEFAULT 0;
-      ALTER TABLE runs ADD COLUMN first_commit_at TEXT;
-      ALTER TABLE runs ADD COLUMN last_commit_at TEXT;
-      -- One pass over predictions (which has no run_id index), not one per run.
+      -- Frames committed after another frame of the same pass, and the milliseconds since that one:
+      -- their ratio is the speed without start-up or the time a run stood cancelled or killed.
+      ALTER TABLE runs ADD COLUMN timed_frames INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE runs ADD COLUMN busy_ms REAL NOT NULL DEFAULT 0;
+      -- Earlier runs: one pass from their first commit to their last (one pass over predictions,
+      -- which has no run_id index, not one per run).
       WITH written AS (
-        SELECT run_id, COUNT(DISTINCT frame_id) AS n, MIN(created_at) AS first, MAX(created_at) AS last
+        SELECT run_id, COUNT(DISTINCT frame_id) AS n, (julianday(MAX(created_at)) - julianday(MIN(created_at))) * 86400000 AS ms
         FROM predictions WHERE run_id IS NOT NULL GROUP BY run_id
       )
-      UPDATE runs SET frames_written = written.n, first_commit_at = written.first, last_commit_at = written.last
+      UPDATE runs SET frames_written = written.n, timed_frames = MAX(written.n - 1, 0), busy_ms = written.ms
       FROM written WHERE written.run_id = runs.id;
     `,
   },

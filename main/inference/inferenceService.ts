@@ -75,6 +75,11 @@ interface FrameResult {
 
 const IN_FLIGHT_COMMITS = 2;
 
+/** When this pass last committed a frame (performance.now()), so a run's speed leaves out its pauses. */
+interface CommitClock {
+  last: number | null;
+}
+
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 
@@ -167,6 +172,7 @@ export class InferenceService {
       const prepare = (k: number) => settle(this.prepare(work[k]!.frame, work[k]!.needs, plan));
       const ahead = work.slice(0, PREFETCH).map((_, k) => prepare(k));
       const commits: Promise<Settled<void>>[] = [];
+      const clock: CommitClock = { last: null };
       for (let i = 0; i < work.length && !ctx.signal.aborted; i++) {
         const prepared = await ahead.shift()!;
         if (i + PREFETCH < work.length) ahead.push(prepare(i + PREFETCH));
@@ -180,7 +186,7 @@ export class InferenceService {
         const previous = commits.at(-1);
         commits.push(
           settle(
-            this.commit(result, plan, committed, previous).then(() => {
+            this.commit(result, plan, committed, clock, previous).then(() => {
               processed++;
               options.onFrame?.(result.frame.id);
               ctx.progress(skipped + processed + failed, frames.length);
@@ -298,6 +304,7 @@ export class InferenceService {
     r: FrameResult,
     plan: Plan,
     committed: ReadonlyMap<number, Set<number>>,
+    clock: CommitClock,
     previous?: Promise<Settled<void>>,
   ): Promise<void> {
     const { cacheDir } = this.deps;
@@ -332,7 +339,10 @@ export class InferenceService {
     await Promise.all(writes);
     // Files may finish out of order; rows (what marks a frame done) go in frame order.
     if (previous) await previous;
-    this.store.commit(r.frame.id, { predictions: rows, disagreement: await diff, syntheticScore: r.synthetic?.score });
+    const frame = { predictions: rows, disagreement: await diff, syntheticScore: r.synthetic?.score };
+    const now = performance.now();
+    this.store.commit(r.frame.id, frame, clock.last === null ? null : now - clock.last);
+    clock.last = now;
   }
 
   /** Source-only vs adapted: from this frame's masks, or from the cache for the side computed earlier. */

@@ -96,11 +96,10 @@ export class RunStore {
   overviews(limit = 50): RunOverview[] {
     const rows = this.db
       .prepare(
-        `SELECT r.id, d.name AS dataset_name, r.frames_written,
-           (julianday(r.last_commit_at) - julianday(r.first_commit_at)) * 86400 AS seconds
+        `SELECT r.id, d.name AS dataset_name, r.frames_written, r.timed_frames, r.busy_ms
          FROM runs r JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC LIMIT ?`,
       )
-      .all(limit) as { id: number; dataset_name: string; frames_written: number; seconds: number | null }[];
+      .all(limit) as { id: number; dataset_name: string; frames_written: number; timed_frames: number; busy_ms: number }[];
     const byId = new Map(rows.map((r) => [r.id, r]));
     const inFolder = this.db.prepare("SELECT COUNT(*) FROM frames WHERE dataset_id = ? AND status != 'bad_image'").pluck();
     const names = this.db.prepare('SELECT m.name FROM run_models r JOIN models m ON m.id = r.model_id WHERE r.run_id = ? ORDER BY m.id').pluck();
@@ -114,8 +113,7 @@ export class RunStore {
         modelNames: names.all(run.id) as string[],
         framesWritten: row.frames_written,
         framesInFolder: folders.get(run.datasetId)!,
-        // n commits span n - 1 gaps between frames.
-        framesPerSecond: row.frames_written > 1 && row.seconds ? (row.frames_written - 1) / row.seconds : null,
+        framesPerSecond: row.timed_frames > 0 && row.busy_ms > 0 ? row.timed_frames / (row.busy_ms / 1000) : null,
       };
     });
   }
@@ -176,9 +174,10 @@ export class RunStore {
 
   /**
    * Commits one frame in one transaction. OR IGNORE: a row already there (another process
-   * finished the frame first) wins, so a frame is never recorded twice.
+   * finished the frame first) wins, so a frame is never recorded twice. `sinceLastMs`: time since
+   * the pass's previous commit (null for its first), which the run's speed is made of.
    */
-  commit(frameId: number, c: FrameCommit): number {
+  commit(frameId: number, c: FrameCommit, sinceLastMs: number | null = null): number {
     let inserted = 0;
     this.db.transaction(() => {
       const put = this.db.prepare(
@@ -191,11 +190,8 @@ export class RunStore {
       if (inserted > 0) {
         // Counted here rather than from predictions when listed: one run can hold 100,000 frames.
         this.db
-          .prepare(
-            `UPDATE runs SET frames_written = frames_written + 1, last_commit_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-               first_commit_at = COALESCE(first_commit_at, strftime('%Y-%m-%dT%H:%M:%fZ','now')) WHERE id = ?`,
-          )
-          .run(c.predictions[0]!.runId);
+          .prepare('UPDATE runs SET frames_written = frames_written + 1, timed_frames = timed_frames + ?, busy_ms = busy_ms + ? WHERE id = ?')
+          .run(sinceLastMs === null ? 0 : 1, sinceLastMs ?? 0, c.predictions[0]!.runId);
       }
       if (c.disagreement !== undefined || c.syntheticScore !== undefined) {
         this.db

@@ -52,7 +52,7 @@ describe('project database', () => {
     backup.close();
   });
 
-  it('counts the frames each earlier run wrote, and its first and last commit, when upgrading to version 6', () => {
+  it('counts the frames each earlier run wrote, and the time from its first commit to its last, when upgrading to version 6', () => {
     const file = join(dir.path, 'v5.sqlite');
     const v5 = openProjectDatabase(file, { targetVersion: 5 });
     v5.exec(`
@@ -67,10 +67,10 @@ describe('project database', () => {
     `);
     v5.close();
     const db = openProjectDatabase(file);
-    expect(db.prepare('SELECT id, frames_written, first_commit_at, last_commit_at FROM runs ORDER BY id').all()).toEqual([
-      { id: 1, frames_written: 2, first_commit_at: '2026-12-01T10:00:00.000Z', last_commit_at: '2026-12-01T10:00:02.500Z' },
-      { id: 2, frames_written: 1, first_commit_at: '2026-12-01T11:00:00.000Z', last_commit_at: '2026-12-01T11:00:00.000Z' },
-      { id: 3, frames_written: 0, first_commit_at: null, last_commit_at: null },
+    expect(db.prepare('SELECT id, frames_written, timed_frames, busy_ms FROM runs ORDER BY id').all()).toEqual([
+      { id: 1, frames_written: 2, timed_frames: 1, busy_ms: expect.closeTo(2500, 1) },
+      { id: 2, frames_written: 1, timed_frames: 0, busy_ms: 0 },
+      { id: 3, frames_written: 0, timed_frames: 0, busy_ms: 0 },
     ]);
     db.close();
   });

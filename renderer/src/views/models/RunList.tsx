@@ -31,7 +31,7 @@ export function RunList({ runs }: { runs: readonly InferenceRunSummary[] }): Rea
             <td data-col="frames" title="frames that already had these models’ outputs are skipped, not written again">
               {framesCell(r)}
             </td>
-            <td data-col="speed" title="from the run’s first frame written to its last, pauses included">{r.framesPerSecond === null ? '—' : `${r.framesPerSecond.toFixed(1)} frames/s`}</td>
+            <td data-col="speed" title="between frames written, without start-up or the time a run stood stopped">{r.framesPerSecond === null ? '—' : `${r.framesPerSecond.toFixed(1)} frames/s`}</td>
             <td>{r.provider ?? '—'}</td>
             <td data-col="status" title={r.error ?? undefined}>
               {r.status}
