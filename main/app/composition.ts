@@ -92,6 +92,8 @@ export function createBackend(options: BackendOptions): Backend {
       inference: async (params, ctx) => {
         await inference.execute((params as { runId: number }).runId, ctx);
       },
+    }, {
+      inference: (params) => inference.cancelUnstarted((params as { runId: number }).runId),
     });
     return {
       datasets,

@@ -9,7 +9,10 @@ export function enqueueInferenceRun(
   datasetId: number,
   modelIds: readonly number[],
 ): { runId: number; jobId: number } {
-  const runId = scope.inference.createRun(datasetId, modelIds);
+  // A cancelled or failed run over the same models continues (its frames done are skipped)
+  // rather than staying unfinished in the list beside a new one. Queued and running runs have
+  // their job already.
+  const runId = scope.inference.resumeOrCreate(datasetId, modelIds, true);
   const names = modelIds.map((id) => scope.models.get(id).name).join(', ');
   const jobId = scope.jobs.enqueue('inference', `Run ${names} on ${scope.datasets.summary(datasetId).name}`, { runId });
   return { runId, jobId };

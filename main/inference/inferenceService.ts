@@ -117,9 +117,14 @@ export class InferenceService {
     return this.store.create(datasetId, ids);
   }
 
-  /** The unfinished run over these models, or a new one: what the command line resumes. */
-  resumeOrCreate(datasetId: number, modelIds: readonly number[]): number {
-    return this.store.findUnfinished(datasetId, this.effectiveModels(modelIds)) ?? this.createRun(datasetId, modelIds);
+  /** A run whose job was cancelled while queued: it never started, so nothing else marks it. */
+  cancelUnstarted(runId: number): void {
+    if (this.store.get(runId).status === 'queued') this.store.setStatus(runId, 'cancelled');
+  }
+
+  /** The unfinished run over these models (see RunStore.findUnfinished), or a new one. */
+  resumeOrCreate(datasetId: number, modelIds: readonly number[], stoppedOnly = false): number {
+    return this.store.findUnfinished(datasetId, this.effectiveModels(modelIds), stoppedOnly) ?? this.createRun(datasetId, modelIds);
   }
 
   /**

@@ -118,12 +118,14 @@ export class RunStore {
     });
   }
 
-  /** An unfinished run over exactly these models and dataset, for the command line to resume. */
-  findUnfinished(datasetId: number, modelIds: readonly number[]): number | null {
+  /**
+   * An unfinished run over exactly these models and dataset, to resume. `stoppedOnly`: cancelled
+   * or failed ones only, for the app, whose job queue already resumes queued and running runs.
+   */
+  findUnfinished(datasetId: number, modelIds: readonly number[], stoppedOnly = false): number | null {
     const want = [...modelIds].sort((a, b) => a - b).join(',');
-    const rows = this.db
-      .prepare("SELECT id FROM runs WHERE dataset_id = ? AND status IN ('queued', 'running', 'cancelled', 'failed') ORDER BY id DESC")
-      .all(datasetId) as { id: number }[];
+    const statuses = stoppedOnly ? "('cancelled', 'failed')" : "('queued', 'running', 'cancelled', 'failed')";
+    const rows = this.db.prepare(`SELECT id FROM runs WHERE dataset_id = ? AND status IN ${statuses} ORDER BY id DESC`).all(datasetId) as { id: number }[];
     for (const { id } of rows) {
       if ([...this.modelIds(id)].sort((a, b) => a - b).join(',') === want) return id;
     }

@@ -32,6 +32,8 @@ export class JobService {
     private readonly db: Db,
     private readonly events: EventBus,
     private readonly runners: Readonly<Record<string, JobRunner>>,
+    /** Per kind: told of a job cancelled before it started, whose runner never sees the cancel. */
+    private readonly cancelledUnstarted: Readonly<Record<string, (params: unknown) => void>> = {},
   ) {
     this.db.prepare("UPDATE jobs SET status = 'queued' WHERE status = 'running'").run();
     this.kick();
@@ -65,6 +67,8 @@ export class JobService {
       this.running.controller.abort();
     } else if (job.status === 'queued') {
       this.setStatus(id, 'cancelled', null);
+      const row = this.db.prepare('SELECT params_json FROM jobs WHERE id = ?').get(id) as { params_json: string };
+      this.cancelledUnstarted[job.kind]?.((JSON.parse(row.params_json) as { params: unknown }).params);
     }
   }
 

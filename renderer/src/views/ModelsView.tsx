@@ -206,7 +206,7 @@ export function ModelsView(): React.JSX.Element {
       <ImportPanel onImported={refresh} />
       <section className="panel">
         <h3>Runs</h3>
-        <RunList runs={runs} />
+        <RunList runs={runs} onResume={(r) => void run(() => api.call('inference:run', { datasetId: r.datasetId, modelIds: r.modelIds }))} />
       </section>
     </div>
   );

@@ -74,4 +74,28 @@ describe('inference channels through the backend', () => {
     expect(media.body.subarray(1, 4).toString()).toBe('PNG');
     await expect(backend.media.get(`frame/${frames.frames[0]!.id}/synthetic`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('a run cancelled while queued is marked cancelled, and Run over the same models resumes it', async () => {
+    const [dataset] = await value<{ id: number }[]>('dataset:list');
+    const b = await value<{ id: number }>('models:import', { path: model('tiny_seg_b.onnx'), role: 'adapted' });
+    const c = await value<{ id: number }>('models:import', { path: model('custom_out.onnx') });
+    // Jobs run one at a time: the second waits behind the first and is cancelled before it starts.
+    await value('inference:run', { datasetId: dataset!.id, modelIds: [b.id] });
+    const queued = await value<{ runId: number; jobId: number }>('inference:run', { datasetId: dataset!.id, modelIds: [c.id] });
+    expect((await value<{ id: number; status: string }[]>('jobs:list')).find((j) => j.id === queued.jobId)?.status).toBe('queued');
+    await value('jobs:cancel', { jobId: queued.jobId });
+    await backend.projects.require().scope.jobs.idle();
+    const listed = () => value<InferenceRunSummary[]>('inference:runs');
+    expect((await listed()).find((r) => r.id === queued.runId)).toMatchObject({ status: 'cancelled', framesWritten: 0 });
+    const count = (await listed()).length;
+
+    const resumed = await value<{ runId: number }>('inference:run', { datasetId: dataset!.id, modelIds: [c.id] });
+    expect(resumed.runId).toBe(queued.runId);
+    await backend.projects.require().scope.jobs.idle();
+    expect(await listed()).toHaveLength(count);
+    expect((await listed()).find((r) => r.id === queued.runId)).toMatchObject({ status: 'done', framesWritten: 3, framesInFolder: 3 });
+    // A done run is not resumed: the same request again makes a new run, which finds every frame done.
+    const again = await value<{ runId: number }>('inference:run', { datasetId: dataset!.id, modelIds: [c.id] });
+    expect(again.runId).not.toBe(queued.runId);
+  });
 });

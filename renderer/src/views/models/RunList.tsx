@@ -6,7 +6,7 @@ const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
 const framesCell = (r: InferenceRunSummary) => `${r.framesWritten} of ${r.framesInFolder} in the folder`;
 
 /** The project's latest runs, newest first: folder, models, frames, speed and where they ran. */
-export function RunList({ runs }: { runs: readonly InferenceRunSummary[] }): React.JSX.Element {
+export function RunList({ runs, onResume }: { runs: readonly InferenceRunSummary[]; onResume: (run: InferenceRunSummary) => void }): React.JSX.Element {
   if (runs.length === 0) return <p className="muted">No runs yet.</p>;
   return (
     <table className="models" data-testid="runs">
@@ -20,6 +20,7 @@ export function RunList({ runs }: { runs: readonly InferenceRunSummary[] }): Rea
           <th>Provider</th>
           <th>Status</th>
           <th>Started</th>
+          <th />
         </tr>
       </thead>
       <tbody>
@@ -38,6 +39,13 @@ export function RunList({ runs }: { runs: readonly InferenceRunSummary[] }): Rea
               {r.error ? `: ${r.error}` : ''}
             </td>
             <td title={r.finishedAt ? `finished ${when(r.finishedAt)}` : undefined}>{when(r.createdAt)}</td>
+            <td>
+              {(r.status === 'cancelled' || r.status === 'failed') && (
+                <button title="continue this run; frames it already wrote are skipped" onClick={() => onResume(r)}>
+                  Resume
+                </button>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
