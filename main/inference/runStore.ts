@@ -95,24 +95,19 @@ export class RunStore {
   /** The latest runs with their folder, model names, frames written and speed. */
   overviews(limit = 50): RunOverview[] {
     const rows = this.db
-      .prepare(
-        `SELECT r.id, d.name AS dataset_name, r.frames_written, r.timed_frames, r.busy_ms
-         FROM runs r JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC LIMIT ?`,
-      )
-      .all(limit) as { id: number; dataset_name: string; frames_written: number; timed_frames: number; busy_ms: number }[];
-    const byId = new Map(rows.map((r) => [r.id, r]));
+      .prepare('SELECT r.*, d.name AS dataset_name FROM runs r JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC LIMIT ?')
+      .all(limit) as (RunRow & { dataset_name: string; frames_written: number; timed_frames: number; busy_ms: number })[];
     const inFolder = this.db.prepare("SELECT COUNT(*) FROM frames WHERE dataset_id = ? AND status != 'bad_image'").pluck();
     const names = this.db.prepare('SELECT m.name FROM run_models r JOIN models m ON m.id = r.model_id WHERE r.run_id = ? ORDER BY m.id').pluck();
     const folders = new Map<number, number>();
-    return this.list(limit).map((run) => {
-      const row = byId.get(run.id)!;
-      if (!folders.has(run.datasetId)) folders.set(run.datasetId, inFolder.get(run.datasetId) as number);
+    return rows.map((row) => {
+      if (!folders.has(row.dataset_id)) folders.set(row.dataset_id, inFolder.get(row.dataset_id) as number);
       return {
-        ...run,
+        ...this.toRecord(row),
         datasetName: row.dataset_name,
-        modelNames: names.all(run.id) as string[],
+        modelNames: names.all(row.id) as string[],
         framesWritten: row.frames_written,
-        framesInFolder: folders.get(run.datasetId)!,
+        framesInFolder: folders.get(row.dataset_id)!,
         framesPerSecond: row.timed_frames > 0 && row.busy_ms > 0 ? row.timed_frames / (row.busy_ms / 1000) : null,
       };
     });
